@@ -1,0 +1,162 @@
+#include "math/ntt.hpp"
+
+#include "common/error.hpp"
+#include "math/cpu.hpp"
+#include "math/primes.hpp"
+
+namespace fhecnn::math {
+
+std::string to_string(NttKernel k) {
+  switch (k) {
+    case NttKernel::Reference: return "reference";
+    case NttKernel::Avx512: return "avx512";
+    case NttKernel::Avx512Ifma: return "avx512-ifma";
+  }
+  return "unknown";
+}
+
+std::size_t bit_reverse(std::size_t x, int bits) {
+  std::size_t r = 0;
+  for (int i = 0; i < bits; ++i) {
+    r = (r << 1) | (x & 1);
+    x >>= 1;
+  }
+  return r;
+}
+
+NttTables::NttTables(std::size_t n, const Modulus& q) : n_(n), q_(q) {
+  require(n >= 2 && n <= (std::size_t{1} << 17) && (n & (n - 1)) == 0, "build NTT tables",
+          "n = ", n, " is not a power of two in [2, 2^17]");
+  require((q.value - 1) % (2 * n) == 0, "build NTT tables", "q = ", q.value, " is not 1 mod ",
+          2 * n);
+  log_n_ = __builtin_ctzll(n);
+  psi_ = primitive_root_2n(n, q);
+  const u64 psi_inv = inv_mod(psi_, q);
+  fwd_.resize(n);
+  inv_.resize(n);
+  u64 p = 1, pi = 1;
+  std::vector<u64> pows(n), ipows(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    pows[i] = p;
+    ipows[i] = pi;
+    p = mul_mod(p, psi_, q);
+    pi = mul_mod(pi, psi_inv, q);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    fwd_[i] = pows[bit_reverse(i, log_n_)];
+    // Inverse consumes psi^-bitrev(i) at index i, with the same (m + i) indexing as forward.
+    inv_[i] = ipows[bit_reverse(i, log_n_)];
+  }
+  fwd_shoup_.resize(n);
+  inv_shoup_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    fwd_shoup_[i] = shoup_precompute(fwd_[i], q.value);
+    inv_shoup_[i] = shoup_precompute(inv_[i], q.value);
+  }
+  n_inv_ = inv_mod(n, q);
+  n_inv_shoup_ = shoup_precompute(n_inv_, q.value);
+  const auto& f = cpu_features();
+  best_ = NttKernel::Reference;
+  if (f.avx512f && f.avx512dq && f.avx512ifma && detail::avx512_kernel_supports(*this, true)) {
+    best_ = NttKernel::Avx512Ifma;
+  } else if (f.avx512f && f.avx512dq && detail::avx512_kernel_supports(*this, false)) {
+    best_ = NttKernel::Avx512;
+  }
+}
+
+std::vector<NttKernel> available_kernels(const NttTables& t) {
+  std::vector<NttKernel> ks{NttKernel::Reference};
+  const auto& f = cpu_features();
+  if (f.avx512f && f.avx512dq && detail::avx512_kernel_supports(t, false)) {
+    ks.push_back(NttKernel::Avx512);
+  }
+  if (f.avx512f && f.avx512dq && f.avx512ifma && detail::avx512_kernel_supports(t, true)) {
+    ks.push_back(NttKernel::Avx512Ifma);
+  }
+  return ks;
+}
+
+namespace detail {
+
+void ntt_forward_reference(const NttTables& t, u64* a) {
+  const std::size_t n = t.n();
+  const u64 q = t.modulus().value, two_q = 2 * q;
+  const u64* w = t.fwd_roots().data();
+  const u64* ws = t.fwd_roots_shoup().data();
+  std::size_t len = n;
+  for (std::size_t m = 1; m < n; m <<= 1) {
+    len >>= 1;
+    for (std::size_t i = 0; i < m; ++i) {
+      const u64 W = w[m + i], Ws = ws[m + i];
+      u64* x = a + 2 * i * len;
+      u64* y = x + len;
+      for (std::size_t j = 0; j < len; ++j) {
+        u64 u = x[j];
+        u = u >= two_q ? u - two_q : u;                // [0, 2q)
+        const u64 v = mul_shoup_lazy(y[j], W, Ws, q);  // [0, 2q)
+        x[j] = u + v;                                  // [0, 4q)
+        y[j] = u + two_q - v;                          // [0, 4q)
+      }
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    u64 u = a[j];
+    u = u >= two_q ? u - two_q : u;
+    a[j] = u >= q ? u - q : u;
+  }
+}
+
+void ntt_inverse_reference(const NttTables& t, u64* a) {
+  const std::size_t n = t.n();
+  const u64 q = t.modulus().value, two_q = 2 * q;
+  const u64* w = t.inv_roots().data();
+  const u64* ws = t.inv_roots_shoup().data();
+  std::size_t len = 1;
+  for (std::size_t m = n >> 1; m >= 1; m >>= 1) {
+    for (std::size_t i = 0; i < m; ++i) {
+      const u64 W = w[m + i], Ws = ws[m + i];
+      u64* x = a + 2 * i * len;
+      u64* y = x + len;
+      for (std::size_t j = 0; j < len; ++j) {
+        const u64 u = x[j], v = y[j];                   // [0, 2q)
+        u64 s = u + v;
+        x[j] = s >= two_q ? s - two_q : s;               // [0, 2q)
+        y[j] = mul_shoup_lazy(u + two_q - v, W, Ws, q);  // [0, 2q)
+      }
+    }
+    len <<= 1;
+  }
+  const u64 ni = t.n_inv(), nis = t.n_inv_shoup();
+  for (std::size_t j = 0; j < n; ++j) a[j] = mul_shoup(a[j], ni, nis, q);
+}
+
+}  // namespace detail
+
+void ntt_forward(const NttTables& t, u64* a) { ntt_forward(t, a, t.best_kernel()); }
+void ntt_inverse(const NttTables& t, u64* a) { ntt_inverse(t, a, t.best_kernel()); }
+
+void ntt_forward(const NttTables& t, u64* a, NttKernel k) {
+  switch (k) {
+    case NttKernel::Reference: detail::ntt_forward_reference(t, a); return;
+    case NttKernel::Avx512:
+    case NttKernel::Avx512Ifma:
+      if (detail::ntt_forward_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
+      break;
+  }
+  fail("run forward NTT", "kernel ", to_string(k), " is not available for q = ",
+       t.modulus().value);
+}
+
+void ntt_inverse(const NttTables& t, u64* a, NttKernel k) {
+  switch (k) {
+    case NttKernel::Reference: detail::ntt_inverse_reference(t, a); return;
+    case NttKernel::Avx512:
+    case NttKernel::Avx512Ifma:
+      if (detail::ntt_inverse_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
+      break;
+  }
+  fail("run inverse NTT", "kernel ", to_string(k), " is not available for q = ",
+       t.modulus().value);
+}
+
+}  // namespace fhecnn::math

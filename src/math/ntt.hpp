@@ -1,0 +1,74 @@
+// Negacyclic NTT over Z_q[X]/(X^n + 1) with Harvey's lazy butterflies.
+//
+// Convention: forward takes coefficients in natural order and returns evaluations in
+// bit-reversed order, slot k holding a(psi^(2*bitrev(k)+1)); inverse undoes it exactly.
+// Inputs and outputs are fully reduced to [0, q). Kernels: a portable reference and AVX-512
+// variants (IFMA52 for q < 2^50), chosen at run time by cpu_features() unless forced.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "math/modarith.hpp"
+
+namespace fhecnn::math {
+
+enum class NttKernel { Reference, Avx512, Avx512Ifma };
+std::string to_string(NttKernel k);
+
+class NttTables {
+ public:
+  // Throws InvalidArgument unless n is a power of two in [2, 2^17] and q = 1 mod 2n, q < 2^62.
+  NttTables(std::size_t n, const Modulus& q);
+
+  std::size_t n() const { return n_; }
+  int log_n() const { return log_n_; }
+  const Modulus& modulus() const { return q_; }
+  u64 psi() const { return psi_; }
+  // Kernel the dispatching entry points use for this modulus on this CPU.
+  NttKernel best_kernel() const { return best_; }
+
+  // root[i] = psi^bitrev(i) (i in [1, n)), with Shoup companions; used by forward.
+  const std::vector<u64>& fwd_roots() const { return fwd_; }
+  const std::vector<u64>& fwd_roots_shoup() const { return fwd_shoup_; }
+  // inv[i] = psi^-(bitrev(i)) in the order the Gentleman-Sande inverse consumes them.
+  const std::vector<u64>& inv_roots() const { return inv_; }
+  const std::vector<u64>& inv_roots_shoup() const { return inv_shoup_; }
+  u64 n_inv() const { return n_inv_; }
+  u64 n_inv_shoup() const { return n_inv_shoup_; }
+
+ private:
+  std::size_t n_;
+  int log_n_;
+  Modulus q_;
+  u64 psi_;
+  NttKernel best_;
+  std::vector<u64> fwd_, fwd_shoup_, inv_, inv_shoup_;
+  u64 n_inv_, n_inv_shoup_;
+};
+
+// Kernels usable for these tables on this CPU (always includes Reference).
+std::vector<NttKernel> available_kernels(const NttTables& t);
+
+// In-place transforms of n values with the best kernel.
+void ntt_forward(const NttTables& t, u64* a);
+void ntt_inverse(const NttTables& t, u64* a);
+// Same with a forced kernel; throws InvalidArgument when it is not available here.
+void ntt_forward(const NttTables& t, u64* a, NttKernel k);
+void ntt_inverse(const NttTables& t, u64* a, NttKernel k);
+
+std::size_t bit_reverse(std::size_t x, int bits);
+
+namespace detail {
+void ntt_forward_reference(const NttTables& t, u64* a);
+void ntt_inverse_reference(const NttTables& t, u64* a);
+// Defined in ntt_avx512.cpp (compiled with AVX-512 flags; call only when the CPU has them).
+// Return false if the kernel does not handle this modulus size.
+bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma);
+bool ntt_inverse_avx512(const NttTables& t, u64* a, bool ifma);
+bool avx512_kernel_supports(const NttTables& t, bool ifma);
+}  // namespace detail
+
+}  // namespace fhecnn::math

@@ -1,0 +1,56 @@
+#include "math/vecops.hpp"
+
+#include "math/cpu.hpp"
+
+namespace fhecnn::math {
+namespace {
+bool use_avx512() {
+  const auto& f = cpu_features();
+  return f.avx512f && f.avx512dq;
+}
+}  // namespace
+
+void add_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  const u64 m = q.value;
+  for (std::size_t i = 0; i < n; ++i) {
+    const u64 s = a[i] + b[i];
+    out[i] = s >= m ? s - m : s;
+  }
+}
+
+void sub_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  const u64 m = q.value;
+  for (std::size_t i = 0; i < n; ++i) {
+    const u64 d = a[i] + m - b[i];
+    out[i] = d >= m ? d - m : d;
+  }
+}
+
+void neg_mod_vec(const u64* a, u64* out, std::size_t n, const Modulus& q) {
+  const u64 m = q.value;
+  for (std::size_t i = 0; i < n; ++i) out[i] = a[i] == 0 ? 0 : m - a[i];
+}
+
+void mul_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::mul_mod_vec_avx512(a, b, out, n, q)) return;
+  for (std::size_t i = 0; i < n; ++i) out[i] = mul_mod(a[i], b[i], q);
+}
+
+void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::mul_add_mod_vec_avx512(a, b, acc, n, q)) return;
+  for (std::size_t i = 0; i < n; ++i) acc[i] = add_mod(acc[i], mul_mod(a[i], b[i], q), q.value);
+}
+
+void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+  const u64 ss = shoup_precompute(s, q.value);
+  for (std::size_t i = 0; i < n; ++i) out[i] = mul_shoup(a[i], s, ss, q.value);
+}
+
+void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+  const u64 ss = shoup_precompute(s, q.value);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = add_mod(out[i], mul_shoup(a[i], s, ss, q.value), q.value);
+  }
+}
+
+}  // namespace fhecnn::math

@@ -1,0 +1,31 @@
+// Element-wise kernels on arrays of residues mod q (inputs in [0, q), outputs in [0, q)).
+// Each has a portable reference and, where it pays, an AVX-512 variant chosen at run time.
+#pragma once
+
+#include <cstddef>
+
+#include "math/modarith.hpp"
+
+namespace fhecnn::math {
+
+void add_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+void sub_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+void neg_mod_vec(const u64* a, u64* out, std::size_t n, const Modulus& q);
+// out = a * b mod q.
+void mul_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+// acc = acc + a * b mod q.
+void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const Modulus& q);
+// out = a * s mod q for a fixed scalar s < q (Shoup).
+void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+// out = out + a * s mod q for a fixed scalar s < q (Shoup).
+void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+
+namespace detail {
+// AVX-512 versions (vecops_avx512.cpp); return false when not applicable (call only when the
+// CPU has AVX-512F/DQ).
+bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,
+                            const Modulus& q);
+}  // namespace detail
+
+}  // namespace fhecnn::math
