@@ -1,0 +1,20 @@
+// fhecnn command line: prints "error: <message>" and exits non-zero on any failure.
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fhecnn: private CNN inference on fully homomorphic encryption (RNS-CKKS)"};
+  app.require_subcommand(1);
+  fhecnn::tool::add_demo_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
