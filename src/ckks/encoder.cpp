@@ -1,0 +1,165 @@
+#include "ckks/encoder.hpp"
+
+#include <cmath>
+
+#include "common/error.hpp"
+#include "math/crt.hpp"
+#include "ring/poly_ops.hpp"
+
+namespace fhecnn::ckks {
+
+ring::u64 real_to_residue(long double x, const math::Modulus& q) {
+  const long double r = std::nearbyint(x);
+  if (std::fabs(r) < 9.2e18L) return math::from_signed(static_cast<std::int64_t>(r), q);
+  long double m = std::fmod(r, static_cast<long double>(q.value));
+  if (m < 0) m += static_cast<long double>(q.value);
+  ring::u64 v = static_cast<ring::u64>(m);
+  return v >= q.value ? v - q.value : v;
+}
+
+Encoder::Encoder(rlwe::ParamsPtr params) : params_(std::move(params)) {
+  const std::size_t n = params_->n(), m = 2 * n;
+  rot_group_.resize(n / 2);
+  std::uint64_t g = 1;
+  for (auto& r : rot_group_) {
+    r = g;
+    g = g * 5 % m;
+  }
+  roots_.resize(m + 1);
+  for (std::size_t k = 0; k <= m; ++k) {
+    const long double angle = 2.0L * M_PIl * static_cast<long double>(k) / static_cast<long double>(m);
+    roots_[k] = Complex(static_cast<double>(std::cos(angle)), static_cast<double>(std::sin(angle)));
+  }
+}
+
+namespace {
+
+void bit_reverse_permute(std::vector<Complex>& v) {
+  const std::size_t n = v.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(v[i], v[j]);
+  }
+}
+
+}  // namespace
+
+void Encoder::special_fft(std::vector<Complex>& v) const {
+  const std::size_t n = v.size(), m = 2 * params_->n();
+  bit_reverse_permute(v);
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const std::size_t half = len / 2, period = 4 * len;
+    for (std::size_t start = 0; start < n; start += len) {
+      for (std::size_t j = 0; j < half; ++j) {
+        const Complex w = roots_[(rot_group_[j] % period) * (m / period)];
+        const Complex a = v[start + j], b = v[start + j + half] * w;
+        v[start + j] = a + b;
+        v[start + j + half] = a - b;
+      }
+    }
+  }
+}
+
+void Encoder::special_ifft(std::vector<Complex>& v) const {
+  const std::size_t n = v.size(), m = 2 * params_->n();
+  for (std::size_t len = n; len >= 2; len >>= 1) {
+    const std::size_t half = len / 2, period = 4 * len;
+    for (std::size_t start = 0; start < n; start += len) {
+      for (std::size_t j = 0; j < half; ++j) {
+        const Complex w_inv = std::conj(roots_[(rot_group_[j] % period) * (m / period)]);
+        const Complex a = v[start + j], b = v[start + j + half];
+        v[start + j] = a + b;
+        v[start + j + half] = (a - b) * w_inv;
+      }
+    }
+  }
+  bit_reverse_permute(v);
+  const double inv = 1.0 / static_cast<double>(n);
+  for (auto& x : v) x *= inv;
+}
+
+std::size_t Encoder::check_slots(std::size_t slots, std::size_t count) const {
+  if (slots == 0) {
+    slots = 1;
+    while (slots < count) slots <<= 1;
+  }
+  require(slots <= params_->max_slots() && (slots & (slots - 1)) == 0, "encode",
+          "slot count ", slots, " is not a power of two in [1, ", params_->max_slots(), "]");
+  require(count <= slots, "encode", count, " values do not fit in ", slots, " slots");
+  return slots;
+}
+
+Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale scale,
+                          std::size_t slots) const {
+  slots = check_slots(slots, values.size());
+  require(level.value >= 0 && level <= params_->max_level(), "encode", level,
+          " is outside [0, ", params_->max_level().value, "]");
+  require(scale.value >= 1 && std::isfinite(scale.value), "encode", "scale ", scale.value,
+          " must be finite and >= 1");
+  std::vector<Complex> v(slots, Complex(0, 0));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    require(std::isfinite(values[i].real()) && std::isfinite(values[i].imag()), "encode",
+            "value ", i, " is not finite");
+    v[i] = values[i];
+  }
+  special_ifft(v);
+  const std::size_t n = params_->n(), gap = n / (2 * slots);
+  const auto& ring = params_->ring();
+  Plaintext pt{ring::RnsPoly(n, ring.q_basis(level), false), scale, slots};
+  const long double s = scale.value;
+  for (std::size_t i = 0; i < level.limbs(); ++i) {
+    const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(i));
+    ring::u64* x = pt.poly.limb(i);
+    for (std::size_t k = 0; k < slots; ++k) {
+      x[k * gap] = real_to_residue(s * v[k].real(), q);
+      x[k * gap + n / 2] = real_to_residue(s * v[k].imag(), q);
+    }
+  }
+  ring::to_ntt(ring, pt.poly);
+  return pt;
+}
+
+Plaintext Encoder::encode(std::span<const double> values, Level level, Scale scale,
+                          std::size_t slots) const {
+  std::vector<Complex> c(values.begin(), values.end());
+  return encode(std::span<const Complex>(c), level, scale, slots);
+}
+
+std::vector<Complex> Encoder::decode(const Plaintext& pt) const {
+  require(pt.slots >= 1 && pt.slots <= params_->max_slots(), "decode", "slot count ", pt.slots,
+          " is invalid");
+  const auto& ring = params_->ring();
+  ring::RnsPoly p = pt.poly;
+  if (p.is_ntt()) ring::from_ntt(ring, p);
+  std::vector<math::Modulus> moduli;
+  for (auto idx : p.basis()) moduli.push_back(ring.modulus(idx));
+  const math::CrtComposer crt(moduli);
+  const std::size_t n = params_->n(), gap = n / (2 * pt.slots);
+  std::vector<Complex> v(pt.slots);
+  const long double inv = 1.0L / pt.scale.value;
+#pragma omp parallel for schedule(static)
+  for (long k = 0; k < static_cast<long>(pt.slots); ++k) {
+    const long double re = crt.compose_centered(p.data().data() + k * gap, n);
+    const long double im = crt.compose_centered(p.data().data() + k * gap + n / 2, n);
+    v[k] = Complex(static_cast<double>(re * inv), static_cast<double>(im * inv));
+  }
+  special_fft(v);
+  return v;
+}
+
+std::pair<std::vector<ring::u64>, std::vector<ring::u64>> Encoder::constant_residues(
+    Complex c, Scale scale, Level level) const {
+  const auto& ring = params_->ring();
+  std::vector<ring::u64> re(level.limbs()), im(level.limbs());
+  const long double s = scale.value;
+  for (std::size_t i = 0; i < level.limbs(); ++i) {
+    const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(i));
+    re[i] = real_to_residue(s * c.real(), q);
+    im[i] = real_to_residue(s * c.imag(), q);
+  }
+  return {re, im};
+}
+
+}  // namespace fhecnn::ckks

@@ -1,0 +1,52 @@
+// CKKS encoding: complex slot vectors <-> plaintext polynomials through the canonical embedding
+// (special FFT over the rotation group 5^j mod 2N). A vector of `slots` values (a power of two
+// <= N/2) becomes a polynomial in X^(N / (2 slots)); its full-slot view repeats the vector
+// N / (2 slots) times, so rotations by k act on it as rotations mod `slots`.
+#pragma once
+
+#include <complex>
+#include <span>
+#include <vector>
+
+#include "rlwe/ciphertext.hpp"
+#include "rlwe/params.hpp"
+
+namespace fhecnn::ckks {
+
+using Complex = std::complex<double>;
+using rlwe::Ciphertext;
+using rlwe::Plaintext;
+
+class Encoder {
+ public:
+  explicit Encoder(rlwe::ParamsPtr params);
+
+  // Encodes values (zero-padded to `slots`) at `level` and `scale`. slots = 0 means the smallest
+  // power of two >= values.size(). Throws InvalidArgument for a bad slot count, more values than
+  // slots, a level outside the chain, or non-finite values / values too large for the scale.
+  Plaintext encode(std::span<const Complex> values, Level level, Scale scale,
+                   std::size_t slots = 0) const;
+  Plaintext encode(std::span<const double> values, Level level, Scale scale,
+                   std::size_t slots = 0) const;
+  std::vector<Complex> decode(const Plaintext& pt) const;
+
+  // Residues of round(c * scale) for each q_0..q_level (real and imaginary parts).
+  std::pair<std::vector<ring::u64>, std::vector<ring::u64>> constant_residues(Complex c, Scale scale, Level level) const;
+
+  // The special FFT (exposed for tests): z_j = sum_k v_k zeta^(5^j k), zeta = exp(2 pi i/(4n)).
+  void special_fft(std::vector<Complex>& v) const;
+  void special_ifft(std::vector<Complex>& v) const;
+
+  const rlwe::Params& params() const { return *params_; }
+
+ private:
+  std::size_t check_slots(std::size_t slots, std::size_t count) const;
+  rlwe::ParamsPtr params_;
+  std::vector<std::uint64_t> rot_group_;  // 5^j mod 2N
+  std::vector<Complex> roots_;            // exp(2 pi i k / 2N), k in [0, 2N]
+};
+
+// round(x) mod q for a real x of any magnitude (exact for |x| < 2^63, relative 2^-64 beyond).
+ring::u64 real_to_residue(long double x, const math::Modulus& q);
+
+}  // namespace fhecnn::ckks

@@ -1,0 +1,305 @@
+#include "ckks/evaluator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "math/vecops.hpp"
+#include "ring/poly_ops.hpp"
+
+namespace fhecnn::ckks {
+
+using ring::RnsPoly;
+using ring::u64;
+
+Evaluator::Evaluator(rlwe::ParamsPtr params, const rlwe::KeyProvider* keys)
+    : params_(std::move(params)), keys_(keys), encoder_(params_), switcher_(params_) {}
+
+const rlwe::KeyProvider& Evaluator::keys(const char* op) const {
+  require(keys_ != nullptr, op, "the evaluator was built without evaluation keys");
+  return *keys_;
+}
+
+namespace {
+
+bool scales_match(Scale a, Scale b) {
+  return std::fabs(a.value - b.value) <= 1e-9 * std::max(a.value, b.value);
+}
+
+void check_slots(const Ciphertext& a, std::size_t slots, const char* op) {
+  require(a.slots == slots, op, "slot counts differ (", a.slots, " vs ", slots, ")");
+}
+
+// Multiplies limb values by w_lo in the first half of the NTT slots and w_hi in the second
+// (the NTT of a + b X^(N/2) is a + b I there and a - b I here, with I = psi^(N/2)).
+void scale_halves(const u64* in, u64* out, std::size_t n, u64 w_lo, u64 w_hi,
+                  const math::Modulus& q, bool accumulate) {
+  const std::size_t h = n / 2;
+  if (accumulate) {
+    math::mul_scalar_add_mod_vec(in, w_lo, out, h, q);
+    math::mul_scalar_add_mod_vec(in + h, w_hi, out + h, h, q);
+  } else {
+    math::mul_scalar_mod_vec(in, w_lo, out, h, q);
+    math::mul_scalar_mod_vec(in + h, w_hi, out + h, h, q);
+  }
+}
+
+// (re + im I, re - im I) mod q for the constant re + im X^(N/2).
+std::pair<u64, u64> constant_halves(const rlwe::Params& p, std::size_t limb, u64 re, u64 im) {
+  const auto& tables = p.ring().ntt(static_cast<ring::PrimeIndex>(limb));
+  const auto& q = tables.modulus();
+  const u64 i_unit = math::pow_mod(tables.psi(), p.n() / 2, q);
+  const u64 t = math::mul_mod(im, i_unit, q);
+  return {math::add_mod(re, t, q.value), math::sub_mod(re, t, q.value)};
+}
+
+}  // namespace
+
+void Evaluator::align(Ciphertext& a, const Ciphertext& b, const char* op) const {
+  check_slots(a, b.slots, op);
+  require(scales_match(a.scale, b.scale), op, "scales differ (", a.scale, " vs ", b.scale, ")");
+  if (b.level() < a.level()) drop_to_level_inplace(a, b.level());
+}
+
+void Evaluator::add_inplace(Ciphertext& a, const Ciphertext& b) const {
+  align(a, b, "add");
+  const auto& ring = params_->ring();
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    ring::add(ring, a.parts[i], b.parts[i], a.parts[i]);
+  }
+  for (std::size_t i = a.size(); i < b.size(); ++i) {
+    a.parts.push_back(b.parts[i].select(a.parts[0].basis()));
+  }
+}
+
+void Evaluator::sub_inplace(Ciphertext& a, const Ciphertext& b) const {
+  align(a, b, "subtract");
+  const auto& ring = params_->ring();
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    ring::sub(ring, a.parts[i], b.parts[i], a.parts[i]);
+  }
+  for (std::size_t i = a.size(); i < b.size(); ++i) {
+    a.parts.push_back(b.parts[i].select(a.parts[0].basis()));
+    ring::negate_inplace(ring, a.parts.back());
+  }
+}
+
+Ciphertext Evaluator::add(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a;
+  add_inplace(r, b);
+  return r;
+}
+
+Ciphertext Evaluator::sub(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = a;
+  sub_inplace(r, b);
+  return r;
+}
+
+void Evaluator::negate_inplace(Ciphertext& a) const {
+  for (auto& p : a.parts) ring::negate_inplace(params_->ring(), p);
+}
+
+void Evaluator::add_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_slots(a, p.slots, "add plaintext");
+  require(scales_match(a.scale, p.scale), "add plaintext", "scales differ (", a.scale, " vs ",
+          p.scale, ")");
+  if (p.level() < a.level()) drop_to_level_inplace(a, p.level());
+  ring::add(params_->ring(), a.parts[0], p.poly, a.parts[0]);
+}
+
+void Evaluator::sub_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_slots(a, p.slots, "subtract plaintext");
+  require(scales_match(a.scale, p.scale), "subtract plaintext", "scales differ (", a.scale,
+          " vs ", p.scale, ")");
+  if (p.level() < a.level()) drop_to_level_inplace(a, p.level());
+  ring::sub(params_->ring(), a.parts[0], p.poly, a.parts[0]);
+}
+
+void Evaluator::add_const_inplace(Ciphertext& a, Complex c) const {
+  const auto [re, im] = encoder_.constant_residues(c, a.scale, a.level());
+  const std::size_t n = params_->n(), h = n / 2;
+  for (std::size_t i = 0; i < a.level().limbs(); ++i) {
+    const auto [lo, hi] = constant_halves(*params_, i, re[i], im[i]);
+    const u64 q = params_->ring().modulus(static_cast<ring::PrimeIndex>(i)).value;
+    u64* x = a.parts[0].limb(i);
+    for (std::size_t k = 0; k < h; ++k) x[k] = math::add_mod(x[k], lo, q);
+    for (std::size_t k = h; k < n; ++k) x[k] = math::add_mod(x[k], hi, q);
+  }
+}
+
+void Evaluator::multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const {
+  check_slots(a, p.slots, "multiply by plaintext");
+  if (p.level() < a.level()) drop_to_level_inplace(a, p.level());
+  for (auto& part : a.parts) ring::mul(params_->ring(), part, p.poly, part);
+  a.scale = Scale{a.scale.value * p.scale.value};
+}
+
+void Evaluator::multiply_plain_then_add(const Ciphertext& a, const Plaintext& p,
+                                        Ciphertext& acc) const {
+  check_slots(a, p.slots, "multiply-add plaintext");
+  check_slots(acc, a.slots, "multiply-add plaintext");
+  require(scales_match(acc.scale, Scale{a.scale.value * p.scale.value}), "multiply-add plaintext",
+          "accumulator scale ", acc.scale, " differs from the product's ",
+          Scale{a.scale.value * p.scale.value});
+  const Level l = std::min({a.level(), p.level(), acc.level()});
+  if (acc.level() > l) drop_to_level_inplace(acc, l);
+  require(acc.size() >= a.size(), "multiply-add plaintext", "accumulator has fewer parts");
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ring::mul_add_inplace(params_->ring(), a.parts[i], p.poly, acc.parts[i]);
+  }
+}
+
+void Evaluator::mul_const_residues(Ciphertext& a, Complex c, Scale const_scale, bool accumulate,
+                                   Ciphertext* acc) const {
+  require(const_scale.value >= 1 && std::isfinite(const_scale.value), "multiply by constant",
+          "constant scale ", const_scale.value, " must be finite and >= 1");
+  const Level l = accumulate ? std::min(a.level(), acc->level()) : a.level();
+  const auto [re, im] = encoder_.constant_residues(c, const_scale, l);
+  const std::size_t n = params_->n();
+  Ciphertext& out = accumulate ? *acc : a;
+  if (accumulate && acc->level() > l) drop_to_level_inplace(*acc, l);
+  for (std::size_t part = 0; part < a.size(); ++part) {
+#pragma omp parallel for schedule(static)
+    for (long il = 0; il < static_cast<long>(l.limbs()); ++il) {
+      const std::size_t i = static_cast<std::size_t>(il);
+      const auto [lo, hi] = constant_halves(*params_, i, re[i], im[i]);
+      const auto& q = params_->ring().modulus(static_cast<ring::PrimeIndex>(i));
+      scale_halves(a.parts[part].limb(i), out.parts[part].limb(i), n, lo, hi, q, accumulate);
+    }
+  }
+  if (!accumulate) {
+    a.scale = Scale{a.scale.value * const_scale.value};
+  }
+}
+
+void Evaluator::multiply_const_inplace(Ciphertext& a, Complex c, Scale const_scale) const {
+  mul_const_residues(a, c, const_scale, false, nullptr);
+}
+
+void Evaluator::multiply_const_inplace(Ciphertext& a, Complex c) const {
+  multiply_const_inplace(a, c, Scale{params_->q_prime(a.level())});
+}
+
+void Evaluator::multiply_const_then_add(const Ciphertext& a, Complex c, Scale const_scale,
+                                        Ciphertext& acc) const {
+  check_slots(acc, a.slots, "multiply-add constant");
+  require(scales_match(acc.scale, Scale{a.scale.value * const_scale.value}),
+          "multiply-add constant", "accumulator scale ", acc.scale, " differs from the product's ",
+          Scale{a.scale.value * const_scale.value});
+  require(acc.size() >= a.size(), "multiply-add constant", "accumulator has fewer parts");
+  Ciphertext& src = const_cast<Ciphertext&>(a);  // read only: accumulate writes to acc
+  mul_const_residues(src, c, const_scale, true, &acc);
+}
+
+void Evaluator::multiply_integer_inplace(Ciphertext& a, std::int64_t k) const {
+  std::vector<u64> r(a.level().limbs());
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    r[i] = math::from_signed(k, params_->ring().modulus(static_cast<ring::PrimeIndex>(i)));
+  }
+  for (auto& p : a.parts) ring::mul_scalar_inplace(params_->ring(), p, r);
+}
+
+Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const {
+  require(a.size() == 2 && b.size() == 2, "multiply", "operands must be relinearized");
+  check_slots(a, b.slots, "multiply");
+  const Level l = std::min(a.level(), b.level());
+  const auto& ring = params_->ring();
+  const auto basis = ring.q_basis(l);
+  const std::size_t n = params_->n();
+  Ciphertext r;
+  r.slots = a.slots;
+  r.scale = Scale{a.scale.value * b.scale.value};
+  r.parts.assign(3, RnsPoly(n, basis, true));
+  ring::mul(ring, a.parts[0], b.parts[0], r.parts[0]);
+  ring::mul(ring, a.parts[0], b.parts[1], r.parts[1]);
+  ring::mul_add_inplace(ring, a.parts[1], b.parts[0], r.parts[1]);
+  ring::mul(ring, a.parts[1], b.parts[1], r.parts[2]);
+  return r;
+}
+
+void Evaluator::relinearize_inplace(Ciphertext& a) const {
+  if (a.size() == 2) return;
+  require(a.size() == 3, "relinearize", "ciphertext has ", a.size(), " parts");
+  const auto& key = keys("relinearize").relin_key();
+  auto [d0, d1] = switcher_.switch_key(a.parts[2], key);
+  const auto& ring = params_->ring();
+  ring::add_inplace(ring, a.parts[0], d0);
+  ring::add_inplace(ring, a.parts[1], d1);
+  a.parts.pop_back();
+}
+
+Ciphertext Evaluator::multiply(const Ciphertext& a, const Ciphertext& b) const {
+  Ciphertext r = multiply_no_relin(a, b);
+  relinearize_inplace(r);
+  return r;
+}
+
+void Evaluator::multiply_inplace(Ciphertext& a, const Ciphertext& b) const { a = multiply(a, b); }
+
+Ciphertext Evaluator::square(const Ciphertext& a) const { return multiply(a, a); }
+
+void Evaluator::rescale_inplace(Ciphertext& a) const {
+  require(a.level().value >= 1, "rescale", "ciphertext is at level 0: no prime left to divide by");
+  const double q = params_->q_prime(a.level());
+  for (auto& p : a.parts) params_->tools().rescale_inplace(p);
+  a.scale = Scale{a.scale.value / q};
+}
+
+Ciphertext Evaluator::rescale(const Ciphertext& a) const {
+  Ciphertext r = a;
+  rescale_inplace(r);
+  return r;
+}
+
+void Evaluator::drop_to_level_inplace(Ciphertext& a, Level level) const {
+  require(level.value >= 0 && level <= a.level(), "drop level", "target ", level,
+          " is not in [0, ", a.level().value, "]");
+  for (auto& p : a.parts) p.truncate_limbs(level.limbs());
+}
+
+Ciphertext Evaluator::rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
+                                        GaloisElement g) const {
+  auto [k0, k1] = switcher_.apply(d, keys("rotate").galois_key(g), g);
+  Ciphertext r;
+  r.slots = a.slots;
+  r.scale = a.scale;
+  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true);
+  ring::automorphism_ntt(params_->ring(), a.parts[0], g, c0);
+  ring::add_inplace(params_->ring(), c0, k0);
+  r.parts = {std::move(c0), std::move(k1)};
+  return r;
+}
+
+Ciphertext Evaluator::apply_galois(const Ciphertext& a, GaloisElement g) const {
+  require(a.size() == 2, "rotate", "ciphertext must be relinearized first");
+  keys("rotate").galois_key(g);  // fail on a missing key before any work
+  return rotate_decomposed(a, switcher_.decompose(a.parts[1]), g);
+}
+
+Ciphertext Evaluator::rotate(const Ciphertext& a, RotationStep step) const {
+  const GaloisElement g = params_->rotation_element(step, a.slots);
+  if (g.value == 1) return a;
+  return apply_galois(a, g);
+}
+
+Ciphertext Evaluator::conjugate(const Ciphertext& a) const {
+  return apply_galois(a, params_->conjugation_element());
+}
+
+std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
+                                                  const std::vector<int>& steps) const {
+  require(a.size() == 2, "rotate", "ciphertext must be relinearized first");
+  std::vector<GaloisElement> gs;
+  for (int s : steps) {
+    gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
+    if (gs.back().value != 1) keys("rotate").galois_key(gs.back());
+  }
+  const auto d = switcher_.decompose(a.parts[1]);
+  std::vector<Ciphertext> out;
+  out.reserve(steps.size());
+  for (GaloisElement g : gs) out.push_back(g.value == 1 ? a : rotate_decomposed(a, d, g));
+  return out;
+}
+
+}  // namespace fhecnn::ckks

@@ -1,0 +1,89 @@
+// Homomorphic operations on CKKS ciphertexts with exact scale tracking: every rescale divides
+// the scale by the actual prime q_l (not a power of two), constants are encoded at scales the
+// caller chooses, and mismatches are errors rather than silent drift.
+//
+// Operand rules: binary operations need equal slot counts and equal scales (relative 1e-9); an
+// operand at a higher level is dropped to the lower level first (no level is consumed).
+// Operations needing keys (multiply + relinearize, rotate, conjugate) look them up through the
+// KeyProvider given at construction; a missing key throws InvalidArgument naming it.
+// All methods are const and safe to call concurrently.
+#pragma once
+
+#include <vector>
+
+#include "ckks/encoder.hpp"
+#include "rlwe/keys.hpp"
+#include "rlwe/keyswitch.hpp"
+
+namespace fhecnn::ckks {
+
+class Evaluator {
+ public:
+  Evaluator(rlwe::ParamsPtr params, const rlwe::KeyProvider* keys = nullptr);
+
+  const rlwe::Params& params() const { return *params_; }
+  const Encoder& encoder() const { return encoder_; }
+
+  // --- addition (0 levels) ---
+  void add_inplace(Ciphertext& a, const Ciphertext& b) const;
+  void sub_inplace(Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext add(const Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext sub(const Ciphertext& a, const Ciphertext& b) const;
+  void negate_inplace(Ciphertext& a) const;
+  void add_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  void sub_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  // Adds the constant c, encoded at a's scale, to every slot.
+  void add_const_inplace(Ciphertext& a, Complex c) const;
+
+  // --- multiplication by plaintexts and constants (scale multiplies; rescale afterwards) ---
+  void multiply_plain_inplace(Ciphertext& a, const Plaintext& p) const;
+  // acc += a * p (acc's scale must equal a.scale * p.scale).
+  void multiply_plain_then_add(const Ciphertext& a, const Plaintext& p, Ciphertext& acc) const;
+  // Multiplies by round(c * const_scale); the scale becomes a.scale * const_scale.
+  void multiply_const_inplace(Ciphertext& a, Complex c, Scale const_scale) const;
+  // Same with const_scale = q_level, so that a following rescale restores a's scale.
+  void multiply_const_inplace(Ciphertext& a, Complex c) const;
+  // acc += a * round(c * const_scale).
+  void multiply_const_then_add(const Ciphertext& a, Complex c, Scale const_scale,
+                               Ciphertext& acc) const;
+  // Multiplies by an integer without changing the scale.
+  void multiply_integer_inplace(Ciphertext& a, std::int64_t k) const;
+
+  // --- ciphertext multiplication (scale multiplies; 1 key switch for relinearization) ---
+  Ciphertext multiply_no_relin(const Ciphertext& a, const Ciphertext& b) const;
+  void relinearize_inplace(Ciphertext& a) const;
+  Ciphertext multiply(const Ciphertext& a, const Ciphertext& b) const;  // relinearized
+  void multiply_inplace(Ciphertext& a, const Ciphertext& b) const;
+  Ciphertext square(const Ciphertext& a) const;
+
+  // --- levels ---
+  // Divides by q_level: level - 1, scale / q_level. Throws at level 0.
+  void rescale_inplace(Ciphertext& a) const;
+  Ciphertext rescale(const Ciphertext& a) const;
+  // Drops primes down to `level` (scale unchanged). Throws if level is above a's.
+  void drop_to_level_inplace(Ciphertext& a, Level level) const;
+
+  // --- rotations (1 key switch each) ---
+  // Left rotation by `step` on a.slots slots: out[i] = in[(i + step) mod slots].
+  Ciphertext rotate(const Ciphertext& a, RotationStep step) const;
+  Ciphertext conjugate(const Ciphertext& a) const;
+  Ciphertext apply_galois(const Ciphertext& a, GaloisElement g) const;
+  // Rotations of one ciphertext by many steps, sharing one decomposition (hoisting).
+  // Cost: 1 decomposition + steps.size() inner products and ModDowns.
+  std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps) const;
+
+ private:
+  Ciphertext rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
+                               GaloisElement g) const;
+  void align(Ciphertext& a, const Ciphertext& b, const char* op) const;
+  const rlwe::KeyProvider& keys(const char* op) const;
+  void mul_const_residues(Ciphertext& a, Complex c, Scale const_scale, bool accumulate,
+                          Ciphertext* acc) const;
+
+  rlwe::ParamsPtr params_;
+  const rlwe::KeyProvider* keys_;
+  Encoder encoder_;
+  rlwe::KeySwitcher switcher_;
+};
+
+}  // namespace fhecnn::ckks

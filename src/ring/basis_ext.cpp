@@ -1,0 +1,70 @@
+#include "ring/basis_ext.hpp"
+
+#include "common/error.hpp"
+
+namespace fhecnn::ring {
+
+using math::u128;
+
+BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
+    : ctx_(ctx), from_(std::move(from)), to_(std::move(to)) {
+  require(!from_.empty() && from_.size() <= 64, "build basis converter", "source basis has ",
+          from_.size(), " primes (1..64 supported)");
+  const std::size_t k = from_.size();
+  hat_inv_.resize(k);
+  hat_inv_shoup_.resize(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto& ai = ctx.modulus(from_[i]);
+    u64 prod = 1;
+    for (std::size_t m = 0; m < k; ++m) {
+      if (m != i) prod = math::mul_mod(prod, math::reduce_64(ctx.modulus(from_[m]).value, ai), ai);
+    }
+    hat_inv_[i] = math::inv_mod(prod, ai);
+    hat_inv_shoup_[i] = math::shoup_precompute(hat_inv_[i], ai.value);
+  }
+  hat_mod_.assign(to_.size(), std::vector<u64>(k));
+  for (std::size_t j = 0; j < to_.size(); ++j) {
+    const auto& bj = ctx.modulus(to_[j]);
+    for (std::size_t i = 0; i < k; ++i) {
+      u64 prod = 1;
+      for (std::size_t m = 0; m < k; ++m) {
+        if (m != i) prod = math::mul_mod(prod, math::reduce_64(ctx.modulus(from_[m]).value, bj), bj);
+      }
+      hat_mod_[j][i] = prod;
+    }
+  }
+}
+
+void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t out_count) const {
+  require(out_count <= to_.size(), "convert basis", out_count, " target limbs of ", to_.size());
+  const std::size_t n = ctx_.n(), k = from_.size();
+  // y_i = x_i * (A/a_i)^-1 mod a_i, stored coefficient-major so each target row reads k values.
+  std::vector<u64> y(n * k);
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < static_cast<long>(k); ++i) {
+    const u64 q = ctx_.modulus(from_[i]).value, w = hat_inv_[i], ws = hat_inv_shoup_[i];
+    for (std::size_t c = 0; c < n; ++c) y[c * k + i] = math::mul_shoup(in[i][c], w, ws, q);
+  }
+  // With primes < 2^61 each product is < 2^122; accumulate up to 32 before reducing mod b_j.
+#pragma omp parallel for schedule(static)
+  for (long j = 0; j < static_cast<long>(out_count); ++j) {
+    const auto& bj = ctx_.modulus(to_[j]);
+    const u64* m = hat_mod_[j].data();
+    u64* dst = out[j];
+    for (std::size_t c = 0; c < n; ++c) {
+      const u64* yc = y.data() + c * k;
+      u128 acc = 0;
+      u64 r = 0;
+      for (std::size_t i = 0; i < k; ++i) {
+        acc += static_cast<u128>(yc[i]) * m[i];
+        if ((i & 31) == 31) {
+          r = math::add_mod(r, math::reduce_128(acc, bj), bj.value);
+          acc = 0;
+        }
+      }
+      dst[c] = math::add_mod(r, math::reduce_128(acc, bj), bj.value);
+    }
+  }
+}
+
+}  // namespace fhecnn::ring

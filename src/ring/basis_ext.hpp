@@ -1,0 +1,30 @@
+// Fast (approximate) RNS basis conversion: from residues of x mod A = a_0...a_{k-1} to residues
+// of x + u*A mod each b_j, with 0 <= u < k (Bajard et al.; the u*A term vanishes in hybrid key
+// switching). Works in coefficient form.
+#pragma once
+
+#include <vector>
+
+#include "ring/poly.hpp"
+
+namespace fhecnn::ring {
+
+class BasisConverter {
+ public:
+  BasisConverter(const RingContext& ctx, Basis from, Basis to);
+
+  const Basis& from() const { return from_; }
+  const Basis& to() const { return to_; }
+
+  // in: limbs over `from` (coefficient form, in[i] points at n residues mod from[i]);
+  // out: out[j] receives n residues mod to[j] for j < out_count (a prefix of `to`).
+  void convert(const u64* const* in, u64* const* out, std::size_t out_count) const;
+
+ private:
+  const RingContext& ctx_;
+  Basis from_, to_;
+  std::vector<u64> hat_inv_, hat_inv_shoup_;   // (A/a_i)^-1 mod a_i
+  std::vector<std::vector<u64>> hat_mod_;      // [j][i] = (A/a_i) mod b_j
+};
+
+}  // namespace fhecnn::ring

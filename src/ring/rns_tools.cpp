@@ -1,0 +1,130 @@
+#include "ring/rns_tools.hpp"
+
+#include <cstring>
+
+#include "common/error.hpp"
+#include "math/vecops.hpp"
+#include "ring/poly_ops.hpp"
+
+namespace fhecnn::ring {
+
+RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
+  const std::size_t nq = ctx.q_count();
+  p_inv_mod_q_.resize(nq);
+  for (std::size_t i = 0; i < nq; ++i) {
+    const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
+    u64 p = 1;
+    for (std::size_t j = 0; j < ctx.p_count(); ++j) {
+      p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, qi), qi);
+    }
+    p_inv_mod_q_[i] = ctx.p_count() ? math::inv_mod(p, qi) : 1;
+  }
+  qlast_inv_.resize(nq);
+  for (std::size_t l = 1; l < nq; ++l) {
+    qlast_inv_[l].resize(l);
+    for (std::size_t i = 0; i < l; ++i) {
+      const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
+      qlast_inv_[l][i] = math::inv_mod(math::reduce_64(ctx.modulus(static_cast<PrimeIndex>(l)).value, qi), qi);
+    }
+  }
+}
+
+const BasisConverter& RnsTools::converter(const Basis& from, const Basis& to) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto key = std::make_pair(from, to);
+  auto it = converters_.find(key);
+  if (it == converters_.end()) {
+    it = converters_.emplace(key, std::make_unique<BasisConverter>(ctx_, from, to)).first;
+  }
+  return *it->second;
+}
+
+RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t begin,
+                         std::size_t end) const {
+  require(!coeff.is_ntt() && ntt.is_ntt(), "mod up", "needs the coefficient and NTT forms");
+  require(begin < end && end <= coeff.limbs(), "mod up", "digit [", begin, ", ", end,
+          ") outside ", coeff.limbs(), " limbs");
+  const Level level{static_cast<int>(coeff.limbs()) - 1};
+  const std::size_t n = ctx_.n();
+  RnsPoly out(n, ctx_.qp_basis(level), true);
+  Basis from(coeff.basis().begin() + static_cast<long>(begin),
+             coeff.basis().begin() + static_cast<long>(end));
+  // Targets: the Q_l primes outside the digit, then P (one cached converter per digit and level).
+  Basis to;
+  std::vector<std::size_t> out_pos;
+  for (std::size_t i = 0; i < out.limbs(); ++i) {
+    if (i < begin || i >= end) {
+      to.push_back(out.basis()[i]);
+      out_pos.push_back(i);
+    }
+  }
+  const BasisConverter& conv = converter(from, to);
+  std::vector<const u64*> in(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) in[i] = coeff.limb(begin + i);
+  std::vector<u64*> dst(to.size());
+  for (std::size_t j = 0; j < to.size(); ++j) dst[j] = out.limb(out_pos[j]);
+  conv.convert(in.data(), dst.data(), to.size());
+#pragma omp parallel for schedule(static)
+  for (long j = 0; j < static_cast<long>(to.size()); ++j) {
+    math::ntt_forward(ctx_.ntt(to[j]), dst[j]);
+  }
+  for (std::size_t i = begin; i < end; ++i) std::memcpy(out.limb(i), ntt.limb(i), n * sizeof(u64));
+  return out;
+}
+
+void RnsTools::mod_down_inplace(RnsPoly& x) const {
+  const std::size_t k = ctx_.p_count();
+  require(x.is_ntt() && x.limbs() > k, "mod down", "needs an NTT-form polynomial over Q_l P");
+  const std::size_t nq = x.limbs() - k, n = ctx_.n();
+  for (std::size_t j = 0; j < k; ++j) {
+    require(x.basis()[nq + j] == ctx_.p_index(j), "mod down", "last limbs are not P");
+  }
+  // t = x mod P in coefficient form, extended to Q_l.
+  RnsPoly tp(n, ctx_.p_basis(), true);
+  std::memcpy(tp.limb(0), x.limb(nq), k * n * sizeof(u64));
+  from_ntt(ctx_, tp);
+  Basis q_full = ctx_.q_basis(ctx_.max_level());
+  const BasisConverter& conv = converter(ctx_.p_basis(), q_full);
+  RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false);
+  std::vector<const u64*> in(k);
+  for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
+  std::vector<u64*> dst(nq);
+  for (std::size_t i = 0; i < nq; ++i) dst[i] = t.limb(i);
+  conv.convert(in.data(), dst.data(), nq);
+  x.truncate_limbs(nq);
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < static_cast<long>(nq); ++i) {
+    const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
+    math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.limb(i));
+    math::sub_mod_vec(x.limb(i), t.limb(i), x.limb(i), n, q);
+    math::mul_scalar_mod_vec(x.limb(i), p_inv_mod_q_[i], x.limb(i), n, q);
+  }
+}
+
+void RnsTools::rescale_inplace(RnsPoly& x) const {
+  require(x.is_ntt(), "rescale", "polynomial must be in NTT form");
+  require(x.limbs() >= 2, "rescale", "level 0 has no prime left to divide by");
+  const std::size_t l = x.limbs() - 1, n = ctx_.n();
+  require(x.basis()[l] == static_cast<PrimeIndex>(l), "rescale", "basis is not q_0..q_l");
+  const auto& ql = ctx_.modulus(static_cast<PrimeIndex>(l));
+  std::vector<u64> last(x.limb(l), x.limb(l) + n);
+  math::ntt_inverse(ctx_.ntt(static_cast<PrimeIndex>(l)), last.data());
+  // round(x / q_l) = (x + h - [x + h]_{q_l}) / q_l with h = floor(q_l / 2).
+  const u64 half = ql.value >> 1;
+  for (auto& v : last) v = math::add_mod(v, half, ql.value);
+  x.truncate_limbs(l);
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < static_cast<long>(l); ++i) {
+    const auto& qi = ctx_.modulus(static_cast<PrimeIndex>(i));
+    std::vector<u64> t(n);
+    const u64 half_i = math::reduce_64(half, qi);
+    for (std::size_t c = 0; c < n; ++c) {
+      t[c] = math::sub_mod(math::reduce_64(last[c], qi), half_i, qi.value);
+    }
+    math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.data());
+    math::sub_mod_vec(x.limb(i), t.data(), x.limb(i), n, qi);
+    math::mul_scalar_mod_vec(x.limb(i), qlast_inv_[l][i], x.limb(i), n, qi);
+  }
+}
+
+}  // namespace fhecnn::ring

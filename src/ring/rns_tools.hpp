@@ -1,0 +1,45 @@
+// Basis changes for CKKS on top of a RingContext: ModUp (digit -> Q_l P), ModDown (Q_l P -> Q_l,
+// dividing by P), and rescaling by the top prime. Converters are built once per digit and cached.
+// Thread-safe for concurrent use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "ring/basis_ext.hpp"
+
+namespace fhecnn::ring {
+
+class RnsTools {
+ public:
+  explicit RnsTools(const RingContext& ctx);
+
+  const RingContext& context() const { return ctx_; }
+
+  // Extends the limbs [begin, end) of a polynomial over Q_l (given in coefficient form as
+  // `coeff` and in NTT form as `ntt`, both over q_0..q_l) to Q_l P. Returns NTT form.
+  // Cost: (l + 1 + K - (end - begin)) forward NTTs.
+  RnsPoly mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t begin,
+                 std::size_t end) const;
+
+  // x over Q_l P (NTT form) -> round-ish(x / P) over Q_l (NTT form).
+  // Cost: K inverse NTTs + (l + 1) forward NTTs.
+  void mod_down_inplace(RnsPoly& x) const;
+
+  // x over q_0..q_l (NTT form), l >= 1 -> round(x / q_l) over q_0..q_{l-1} (NTT form).
+  // Throws InvalidArgument when x has a single limb. Cost: 1 inverse + l forward NTTs.
+  void rescale_inplace(RnsPoly& x) const;
+
+  // Converter from `from` to `to`, built on first use.
+  const BasisConverter& converter(const Basis& from, const Basis& to) const;
+
+ private:
+  const RingContext& ctx_;
+  std::vector<u64> p_inv_mod_q_;                 // P^-1 mod q_i
+  std::vector<std::vector<u64>> qlast_inv_;      // [l][i] = q_l^-1 mod q_i, i < l
+  mutable std::mutex mutex_;
+  mutable std::map<std::pair<Basis, Basis>, std::unique_ptr<BasisConverter>> converters_;
+};
+
+}  // namespace fhecnn::ring

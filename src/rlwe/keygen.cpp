@@ -1,0 +1,143 @@
+#include "rlwe/keygen.hpp"
+
+#include "common/error.hpp"
+#include "math/vecops.hpp"
+#include "ring/poly_ops.hpp"
+
+namespace fhecnn::rlwe {
+
+using ring::RnsPoly;
+
+KeyGenerator::KeyGenerator(ParamsPtr params) : params_(std::move(params)) {
+  require(params_ != nullptr, "create key generator", "no parameters");
+}
+
+Level KeyGenerator::resolve(std::optional<Level> l) const {
+  const Level top = params_->max_level();
+  const Level v = l.value_or(top);
+  require(v.value >= 0 && v <= top, "generate key", "level ", v.value, " is outside [0, ",
+          top.value, "]");
+  return v;
+}
+
+SecretKey KeyGenerator::gen_secret_key() const {
+  ring::RandomSource rng;
+  const auto& lit = params_->literal();
+  const auto coeffs = lit.secret == SecretDistribution::SparseTernary
+                          ? ring::sample_sparse_ternary(params_->n(),
+                                                        static_cast<std::size_t>(lit.hamming_weight), rng)
+                          : ring::sample_ternary(params_->n(), rng);
+  const auto& ring = params_->ring();
+  SecretKey sk{ring::from_signed(ring, coeffs, ring.qp_basis(params_->max_level()))};
+  ring::to_ntt(ring, sk.s);
+  return sk;
+}
+
+namespace {
+
+// Gaussian error over `basis`, NTT form.
+RnsPoly sample_error(const Params& params, const ring::Basis& basis, ring::RandomSource& rng) {
+  auto e = ring::from_signed(params.ring(), ring::sample_gaussian(params.n(), params.literal().sigma, rng), basis);
+  ring::to_ntt(params.ring(), e);
+  return e;
+}
+
+ring::Seed derive_seed(const ring::Seed& seed, std::size_t index) {
+  ring::Seed s = seed;
+  s[31] ^= static_cast<std::uint8_t>(index);
+  s[30] ^= static_cast<std::uint8_t>(index >> 8);
+  s[29] ^= 0xA5;  // domain separation from the public key's a
+  return s;
+}
+
+}  // namespace
+
+PublicKey KeyGenerator::gen_public_key(const SecretKey& sk) const {
+  const auto& ring = params_->ring();
+  const auto basis = ring.q_basis(params_->max_level());
+  PublicKey pk;
+  pk.seed = ring::random_seed();
+  ring::RandomSource a_rng(pk.seed);
+  pk.a = ring::sample_uniform(ring, basis, a_rng);
+  ring::RandomSource rng;
+  pk.b = sample_error(*params_, basis, rng);
+  RnsPoly as(params_->n(), basis, true);
+  ring::mul(ring, pk.a, sk.s, as);
+  ring::sub_inplace(ring, pk.b, as);
+  return pk;
+}
+
+RnsPoly expand_key_a(const Params& params, const ring::Seed& seed, std::size_t digit,
+                     Level max_level) {
+  ring::RandomSource rng(derive_seed(seed, digit));
+  return ring::sample_uniform(params.ring(), params.ring().qp_basis(max_level), rng);
+}
+
+SwitchingKey KeyGenerator::gen_switching_key(const SecretKey& sk, const RnsPoly& s_from,
+                                             Level max_level) const {
+  const auto& ring = params_->ring();
+  const auto basis = ring.qp_basis(max_level);
+  const RnsPoly s = sk.s.select(basis);
+  const RnsPoly sf = s_from.select(basis);
+  // P mod q_i for the gadget term.
+  std::vector<ring::u64> p_mod(max_level.limbs());
+  for (std::size_t i = 0; i < p_mod.size(); ++i) {
+    const auto& qi = ring.modulus(static_cast<ring::PrimeIndex>(i));
+    ring::u64 p = 1;
+    for (std::size_t j = 0; j < ring.p_count(); ++j) {
+      p = math::mul_mod(p, math::reduce_64(ring.modulus(ring.p_index(j)).value, qi), qi);
+    }
+    p_mod[i] = p;
+  }
+  SwitchingKey key;
+  key.max_level = max_level;
+  key.seed = ring::random_seed();
+  ring::RandomSource rng;
+  const std::size_t n = params_->n();
+  for (std::size_t j = 0; j < params_->digits_at(max_level); ++j) {
+    RnsPoly a = expand_key_a(*params_, key.seed, j, max_level);
+    RnsPoly b = sample_error(*params_, basis, rng);
+    RnsPoly as(n, basis, true);
+    ring::mul(ring, a, s, as);
+    ring::sub_inplace(ring, b, as);
+    const auto [begin, end] = params_->digit_range(j, max_level);
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& qi = ring.modulus(static_cast<ring::PrimeIndex>(i));
+      math::mul_scalar_add_mod_vec(sf.limb(i), p_mod[i], b.limb(i), n, qi);
+    }
+    key.b.push_back(std::move(b));
+    key.a.push_back(std::move(a));
+  }
+  return key;
+}
+
+SwitchingKey KeyGenerator::gen_relin_key(const SecretKey& sk, std::optional<Level> max_level) const {
+  RnsPoly s2 = sk.s;
+  ring::mul_inplace(params_->ring(), s2, sk.s);
+  return gen_switching_key(sk, s2, resolve(max_level));
+}
+
+SwitchingKey KeyGenerator::gen_galois_key(const SecretKey& sk, GaloisElement g,
+                                          std::optional<Level> max_level) const {
+  RnsPoly sg(sk.s.n(), sk.s.basis(), true);
+  ring::automorphism_ntt(params_->ring(), sk.s, g, sg);
+  return gen_switching_key(sk, sg, resolve(max_level));
+}
+
+void KeyGenerator::add_rotation_keys(EvaluationKeys& keys, const SecretKey& sk,
+                                     const std::vector<int>& steps, std::size_t slots,
+                                     std::optional<Level> max_level) const {
+  for (int step : steps) {
+    const GaloisElement g = params_->rotation_element(RotationStep{step}, slots);
+    if (g.value == 1 || keys.has_galois_key(g)) continue;
+    keys.add_galois_key(g, gen_galois_key(sk, g, max_level));
+  }
+}
+
+void KeyGenerator::add_conjugation_key(EvaluationKeys& keys, const SecretKey& sk,
+                                       std::optional<Level> max_level) const {
+  const GaloisElement g = params_->conjugation_element();
+  keys.add_galois_key(g, gen_galois_key(sk, g, max_level));
+}
+
+}  // namespace fhecnn::rlwe

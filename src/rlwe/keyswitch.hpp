@@ -1,0 +1,43 @@
+// Hybrid key switching (Han-Ki, dnum digits, K special primes) with hoisting: a polynomial is
+// decomposed once (ModUp of each digit) and the decomposition can be key-switched under many
+// Galois elements, each costing only the inner product and ModDown.
+#pragma once
+
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "rlwe/keys.hpp"
+#include "rlwe/params.hpp"
+
+namespace fhecnn::rlwe {
+
+// Digits of a polynomial extended to Q_l P (NTT form).
+struct Decomposition {
+  Level level;
+  std::vector<ring::RnsPoly> digits;
+};
+
+class KeySwitcher {
+ public:
+  explicit KeySwitcher(ParamsPtr params);
+
+  // ModUp of every digit of c (over q_0..q_l, NTT form).
+  // Cost: (l + 1) inverse NTTs + digits * (l + 1 + K - alpha) forward NTTs.
+  Decomposition decompose(const ring::RnsPoly& c) const;
+
+  // (d0, d1) over q_0..q_l with d0 + d1 s ~= sigma_g(c) s' where s' is the key's source secret
+  // and c the decomposed polynomial (g = identity when not given).
+  // Throws InvalidArgument if the key was generated below the decomposition's level.
+  std::pair<ring::RnsPoly, ring::RnsPoly> apply(const Decomposition& d, const SwitchingKey& key,
+                                                std::optional<GaloisElement> g = {}) const;
+
+  // decompose + apply.
+  std::pair<ring::RnsPoly, ring::RnsPoly> switch_key(const ring::RnsPoly& c,
+                                                     const SwitchingKey& key) const;
+
+ private:
+  ParamsPtr params_;
+};
+
+}  // namespace fhecnn::rlwe

@@ -1,0 +1,150 @@
+#include "rlwe/params.hpp"
+
+#include <openssl/evp.h>
+
+#include <cmath>
+#include <cstring>
+#include <algorithm>
+#include <map>
+
+#include "common/bytes.hpp"
+#include "common/error.hpp"
+#include "math/primes.hpp"
+
+namespace fhecnn::rlwe {
+
+SecurityCheck check_security_128(int log_n, SecretDistribution secret, int hamming_weight,
+                                 double log_qp) {
+  // Homomorphic Encryption Standard (2018), classical 128-bit, uniform ternary secret.
+  static const std::map<int, double> ternary{{10, 27}, {11, 54},  {12, 109}, {13, 218},
+                                             {14, 438}, {15, 881}, {16, 1772}};
+  SecurityCheck c;
+  c.log_qp = log_qp;
+  if (secret == SecretDistribution::UniformTernary) {
+    auto it = ternary.find(log_n);
+    c.bound = it == ternary.end() ? 0 : it->second;
+  } else if (log_n == 16 && hamming_weight >= 192) {
+    c.bound = 1553;
+  }
+  if (c.bound == 0) {
+    c.reason = str_cat("no 128-bit bound is known for N = 2^", log_n,
+                       secret == SecretDistribution::SparseTernary
+                           ? str_cat(" with a sparse secret of weight ", hamming_weight)
+                           : std::string(" with a ternary secret"));
+  } else if (log_qp > c.bound) {
+    c.reason = str_cat("log QP = ", log_qp, " exceeds the 128-bit bound ", c.bound, " for N = 2^", log_n);
+  } else {
+    c.secure_128 = true;
+    c.reason = str_cat("log QP = ", log_qp, " <= ", c.bound);
+  }
+  return c;
+}
+
+namespace {
+
+std::vector<ring::u64> make_primes(const std::vector<int>& bits, std::size_t n,
+                                   std::vector<ring::u64>& used) {
+  std::vector<ring::u64> out;
+  std::map<int, std::vector<ring::u64>> pool;  // bit size -> primes not yet handed out
+  for (int b : bits) {
+    auto& avail = pool[b];
+    if (avail.empty()) {
+      std::size_t count = static_cast<std::size_t>(std::count(bits.begin(), bits.end(), b));
+      avail = math::generate_ntt_primes(b, count, n, used);
+      std::reverse(avail.begin(), avail.end());  // pop_back hands out the largest first
+    }
+    out.push_back(avail.back());
+    used.push_back(avail.back());
+    avail.pop_back();
+  }
+  return out;
+}
+
+std::uint64_t fingerprint_of(const ParamsLiteral& lit, const std::vector<ring::u64>& q,
+                             const std::vector<ring::u64>& p) {
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(lit.log_n));
+  w.u32(static_cast<std::uint32_t>(lit.dnum));
+  w.u32(static_cast<std::uint32_t>(lit.secret));
+  w.u32(static_cast<std::uint32_t>(lit.hamming_weight));
+  w.u32(static_cast<std::uint32_t>(q.size()));
+  w.u64s(q.data(), q.size());
+  w.u32(static_cast<std::uint32_t>(p.size()));
+  w.u64s(p.data(), p.size());
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  require<Error>(EVP_Digest(w.data().data(), w.data().size(), md, &len, EVP_sha256(), nullptr) == 1,
+                 "fingerprint parameters", "OpenSSL SHA-256 failed");
+  std::uint64_t f;
+  std::memcpy(&f, md, sizeof f);
+  return f;
+}
+
+void validate(const ParamsLiteral& lit) {
+  const std::string what = "create parameters '" + lit.name + "'";
+  require(lit.log_n >= 4 && lit.log_n <= 17, what, "log N = ", lit.log_n, " is outside [4, 17]");
+  require(!lit.log_q.empty(), what, "no ciphertext primes");
+  require(!lit.log_p.empty(), what, "no special primes (hybrid key switching needs at least one)");
+  require(lit.dnum >= 1 && static_cast<std::size_t>(lit.dnum) <= lit.log_q.size(), what,
+          "dnum = ", lit.dnum, " is outside [1, ", lit.log_q.size(), "]");
+  for (int b : lit.log_q) require(b >= 20 && b <= 60, what, "prime size ", b, " is outside [20, 60]");
+  for (int b : lit.log_p) require(b >= 20 && b <= 60, what, "prime size ", b, " is outside [20, 60]");
+  require(lit.log_default_scale > 0 && lit.log_default_scale < 62, what, "default scale 2^",
+          lit.log_default_scale, " is outside (1, 2^62)");
+  require(lit.sigma > 0 && lit.sigma < 100, what, "error sigma ", lit.sigma, " is unreasonable");
+  if (lit.secret == SecretDistribution::SparseTernary) {
+    require(lit.hamming_weight > 0 && lit.hamming_weight <= (1 << lit.log_n), what,
+            "Hamming weight ", lit.hamming_weight, " is outside [1, N]");
+  }
+}
+
+}  // namespace
+
+Params::Params(const ParamsLiteral& lit) : lit_(lit) {}
+
+std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
+  validate(lit);
+  std::shared_ptr<Params> p(new Params(lit));
+  const std::size_t n = std::size_t{1} << lit.log_n;
+  std::vector<ring::u64> used;
+  p->q_ = make_primes(lit.log_q, n, used);
+  p->p_ = make_primes(lit.log_p, n, used);
+  p->alpha_ = (lit.log_q.size() + static_cast<std::size_t>(lit.dnum) - 1) / static_cast<std::size_t>(lit.dnum);
+  double log_qp = 0;
+  for (auto q : p->q_) log_qp += std::log2(static_cast<double>(q));
+  for (auto q : p->p_) log_qp += std::log2(static_cast<double>(q));
+  p->security_ = check_security_128(lit.log_n, lit.secret, lit.hamming_weight, log_qp);
+  require(p->security_.secure_128 || lit.allow_insecure, "create parameters '" + lit.name + "'",
+          "not 128-bit secure (", p->security_.reason,
+          "); set allow_insecure only for tests and demos");
+  p->fingerprint_ = fingerprint_of(lit, p->q_, p->p_);
+  p->ring_ = std::make_unique<ring::RingContext>(LogN{lit.log_n}, p->q_, p->p_);
+  p->tools_ = std::make_unique<ring::RnsTools>(*p->ring_);
+  return p;
+}
+
+std::size_t Params::digits_at(Level level) const {
+  return (level.limbs() + alpha_ - 1) / alpha_;
+}
+
+std::pair<std::size_t, std::size_t> Params::digit_range(std::size_t j, Level level) const {
+  const std::size_t begin = j * alpha_;
+  require(begin < level.limbs(), "select digit", j, " at ", level, " does not exist");
+  return {begin, std::min(begin + alpha_, level.limbs())};
+}
+
+GaloisElement Params::rotation_element(RotationStep step, std::size_t slots) const {
+  require(slots >= 1 && slots <= max_slots() && (slots & (slots - 1)) == 0, "rotate",
+          "slot count ", slots, " is not a power of two in [1, ", max_slots(), "]");
+  const long s = static_cast<long>(slots);
+  const std::uint64_t k = static_cast<std::uint64_t>(((step.value % s) + s) % s);
+  const ring::u64 two_n = 2 * n();
+  ring::u64 g = 1, base = 5;
+  for (std::uint64_t e = k; e; e >>= 1) {
+    if (e & 1) g = g * base % two_n;
+    base = base * base % two_n;
+  }
+  return GaloisElement{g};
+}
+
+}  // namespace fhecnn::rlwe

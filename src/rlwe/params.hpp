@@ -1,0 +1,92 @@
+// CKKS/RLWE parameters in two stages: a plain ParamsLiteral (what a user writes or a file holds)
+// goes through Params::create, which validates it, generates the primes and the ring, and runs
+// the 128-bit security check. Params is immutable and shared by every object that uses it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/types.hpp"
+#include "ring/context.hpp"
+#include "ring/rns_tools.hpp"
+
+namespace fhecnn::rlwe {
+
+enum class SecretDistribution { UniformTernary, SparseTernary };
+
+struct ParamsLiteral {
+  std::string name;
+  int log_n = 0;
+  std::vector<int> log_q;  // ciphertext primes q_0 (bottom) .. q_L (top), bit sizes
+  std::vector<int> log_p;  // special primes for hybrid key switching
+  int dnum = 1;            // digits of the gadget decomposition at the top level
+  SecretDistribution secret = SecretDistribution::UniformTernary;
+  int hamming_weight = 0;  // non-zero coefficients of a SparseTernary secret
+  double log_default_scale = 40;
+  double sigma = 3.2;           // error standard deviation
+  bool allow_insecure = false;  // must be set to build parameters that fail the 128-bit check
+};
+
+struct SecurityCheck {
+  bool secure_128 = false;
+  double log_qp = 0;  // bits of Q * P
+  double bound = 0;   // largest log QP allowed at 128 bits for this N and secret (0: none known)
+  std::string reason;
+};
+
+// Largest log QP with 128-bit classical security (HE standard tables; N = 2^16 dense ternary:
+// 1772; sparse ternary h >= 192 at N = 2^16: 1553 as used by common bootstrapping presets).
+SecurityCheck check_security_128(int log_n, SecretDistribution secret, int hamming_weight,
+                                 double log_qp);
+
+class Params {
+ public:
+  // Validates `lit` and builds the ring. Throws InvalidArgument with the failed check, including
+  // a set that is not 128-bit secure unless lit.allow_insecure.
+  static std::shared_ptr<const Params> create(const ParamsLiteral& lit);
+
+  const ParamsLiteral& literal() const { return lit_; }
+  const std::string& name() const { return lit_.name; }
+  LogN log_n() const { return LogN{lit_.log_n}; }
+  std::size_t n() const { return ring_->n(); }
+  std::size_t max_slots() const { return n() / 2; }
+  Level max_level() const { return ring_->max_level(); }
+  int dnum() const { return lit_.dnum; }
+  // Primes per digit (alpha).
+  std::size_t digit_size() const { return alpha_; }
+  // Digits used at `level`: ceil((level + 1) / alpha).
+  std::size_t digits_at(Level level) const;
+  // Limb range [begin, end) of digit j at `level`.
+  std::pair<std::size_t, std::size_t> digit_range(std::size_t j, Level level) const;
+
+  const std::vector<ring::u64>& q_primes() const { return q_; }
+  const std::vector<ring::u64>& p_primes() const { return p_; }
+  double q_prime(Level l) const { return static_cast<double>(q_.at(static_cast<std::size_t>(l.value))); }
+  Scale default_scale() const { return Scale::from_log2(lit_.log_default_scale); }
+  const SecurityCheck& security() const { return security_; }
+  // 64-bit fingerprint of everything that determines compatibility (N, primes, dnum, secret).
+  std::uint64_t fingerprint() const { return fingerprint_; }
+
+  const ring::RingContext& ring() const { return *ring_; }
+  const ring::RnsTools& tools() const { return *tools_; }
+
+  // Galois element 5^step mod 2N for a left rotation by `step` (normalised mod `slots`).
+  GaloisElement rotation_element(RotationStep step, std::size_t slots) const;
+  GaloisElement conjugation_element() const { return GaloisElement{2 * n() - 1}; }
+
+ private:
+  explicit Params(const ParamsLiteral& lit);
+  ParamsLiteral lit_;
+  std::vector<ring::u64> q_, p_;
+  std::size_t alpha_ = 1;
+  SecurityCheck security_;
+  std::uint64_t fingerprint_ = 0;
+  std::unique_ptr<ring::RingContext> ring_;
+  std::unique_ptr<ring::RnsTools> tools_;
+};
+
+using ParamsPtr = std::shared_ptr<const Params>;
+
+}  // namespace fhecnn::rlwe

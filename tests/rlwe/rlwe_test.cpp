@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include "ckks/presets.hpp"
+#include "common/error.hpp"
+#include "testing/ckks_env.hpp"
+
+namespace fhecnn::rlwe {
+namespace {
+
+using testing::CkksEnv;
+
+TEST(Params, ValidatesTheLiteral) {
+  auto lit = ckks::presets::insecure_test(10);
+  auto p = Params::create(lit);
+  EXPECT_EQ(p->n(), 1024u);
+  EXPECT_EQ(p->max_level().value, 6);
+  EXPECT_EQ(p->digit_size(), 4u);
+  EXPECT_FALSE(p->security().secure_128);
+  for (std::size_t i = 1; i < p->q_primes().size(); ++i) EXPECT_EQ(p->q_primes()[i] % 2048, 1u);
+
+  auto bad = lit;
+  bad.dnum = 0;
+  EXPECT_THROW(Params::create(bad), InvalidArgument);
+  bad = lit;
+  bad.log_p.clear();
+  EXPECT_THROW(Params::create(bad), InvalidArgument);
+  bad = lit;
+  bad.log_q.push_back(70);
+  EXPECT_THROW(Params::create(bad), InvalidArgument);
+  bad = lit;
+  bad.allow_insecure = false;
+  try {
+    Params::create(bad);
+    FAIL() << "insecure parameters were accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("not 128-bit secure"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Params, SecurityBoundsFollowTheStandard) {
+  EXPECT_TRUE(check_security_128(16, SecretDistribution::UniformTernary, 0, 1772).secure_128);
+  EXPECT_FALSE(check_security_128(16, SecretDistribution::UniformTernary, 0, 1773).secure_128);
+  EXPECT_TRUE(check_security_128(15, SecretDistribution::UniformTernary, 0, 881).secure_128);
+  EXPECT_FALSE(check_security_128(16, SecretDistribution::SparseTernary, 192, 1600).secure_128);
+  EXPECT_TRUE(check_security_128(16, SecretDistribution::SparseTernary, 192, 1552).secure_128);
+  EXPECT_FALSE(check_security_128(16, SecretDistribution::SparseTernary, 64, 1000).secure_128);
+}
+
+TEST(Params, FingerprintDependsOnPrimesAndDigits) {
+  auto a = Params::create(ckks::presets::insecure_test(10, 4, 1));
+  auto b = Params::create(ckks::presets::insecure_test(10, 4, 1));
+  auto c = Params::create(ckks::presets::insecure_test(10, 5, 1));
+  EXPECT_EQ(a->fingerprint(), b->fingerprint());
+  EXPECT_NE(a->fingerprint(), c->fingerprint());
+}
+
+TEST(Params, RotationElementsArePowersOfFive) {
+  auto p = Params::create(ckks::presets::insecure_test(10));
+  EXPECT_EQ(p->rotation_element(RotationStep{1}, 512).value, 5u);
+  EXPECT_EQ(p->rotation_element(RotationStep{2}, 512).value, 25u);
+  EXPECT_EQ(p->rotation_element(RotationStep{-1}, 512), p->rotation_element(RotationStep{511}, 512));
+  EXPECT_EQ(p->rotation_element(RotationStep{8}, 8).value, 1u);
+  EXPECT_THROW(p->rotation_element(RotationStep{1}, 3), InvalidArgument);
+}
+
+// Key switching must work for every dnum: s^2 -> s through relinearization.
+class KeySwitchDnum : public ::testing::TestWithParam<int> {};
+
+TEST_P(KeySwitchDnum, RelinearizedProductDecrypts) {
+  CkksEnv env(ckks::presets::insecure_test(11, 6, GetParam()));
+  const auto a = testing::random_real(1024, 1, 1), b = testing::random_real(1024, 1, 2);
+  auto ct = env.eval->multiply(env.encrypt(a), env.encrypt(b));
+  env.eval->rescale_inplace(ct);
+  std::vector<ckks::Complex> expect(1024);
+  for (std::size_t i = 0; i < 1024; ++i) expect[i] = a[i] * b[i];
+  EXPECT_GT(testing::min_bits(expect, env.decrypt(ct)), 20.0) << "dnum " << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllDigitCounts, KeySwitchDnum, ::testing::Values(1, 2, 3, 7));
+
+TEST(Keys, KeysLimitedToALevelAreSmallerAndRefuseHigherLevels) {
+  CkksEnv env(ckks::presets::insecure_test(11, 8, 3), {}, false);
+  KeyGenerator kg(env.params);
+  const GaloisElement g = env.params->rotation_element(RotationStep{1}, 1024);
+  const auto full = kg.gen_galois_key(env.sk, g);
+  const auto low = kg.gen_galois_key(env.sk, g, Level{2});
+  EXPECT_LT(low.bytes() * 3, full.bytes());
+  EvaluationKeys keys;
+  keys.add_galois_key(g, low);
+  ckks::Evaluator eval(env.params, &keys);
+  const auto v = testing::random_complex(1024, 1, 3);
+  auto ct = env.encrypt(v);
+  EXPECT_THROW(eval.rotate(ct, RotationStep{1}), InvalidArgument);
+  eval.drop_to_level_inplace(ct, Level{2});
+  const auto got = env.decrypt(eval.rotate(ct, RotationStep{1}));
+  std::vector<ckks::Complex> expect(1024);
+  for (std::size_t i = 0; i < 1024; ++i) expect[i] = v[(i + 1) % 1024];
+  EXPECT_GT(testing::min_bits(expect, got), 20.0);
+}
+
+TEST(Encryption, PublicAndSecretKeyEncryptionDecrypt) {
+  CkksEnv env(ckks::presets::insecure_test(12, 3, 1), {}, false);
+  const auto v = testing::random_complex(2048, 10, 4);
+  const auto pt = env.encoder->encode(v, Level{2}, env.params->default_scale());
+  Encryptor sk_enc(env.params, env.sk);
+  for (const Encryptor* enc : {env.encryptor.get(), &sk_enc}) {
+    const auto ct = enc->encrypt(pt);
+    EXPECT_EQ(ct.level().value, 2);
+    EXPECT_GT(testing::min_bits(v, env.decrypt(ct)), 22.0);
+  }
+}
+
+TEST(Encryption, WrongSecretKeyGivesGarbage) {
+  CkksEnv env(ckks::presets::insecure_test(10, 2, 1), {}, false);
+  KeyGenerator kg(env.params);
+  const auto other = kg.gen_secret_key();
+  const auto v = testing::random_real(512, 1, 5);
+  const auto ct = env.encrypt(v);
+  Decryptor wrong(env.params, other);
+  EXPECT_LT(testing::min_bits(v, env.encoder->decode(wrong.decrypt(ct))), 0.0);
+}
+
+}  // namespace
+}  // namespace fhecnn::rlwe
