@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package fhecnn needs (build, tests, benchmarks, model scripts).
-# Idempotent: does nothing when everything is present. Run as root on Debian 12.
+# Installs every Debian package fhecnn needs. Idempotent: does nothing when all is present.
+# Run as root on Debian 12.
+#   scripts/install-deps.sh          build, tests, benchmarks and the Python model scripts
+#   scripts/install-deps.sh build    only what building and testing the C++ needs
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -14,7 +16,11 @@ BUILD_PKGS=(
 SCRIPT_PKGS=(python3 python3-numpy python3-torch python3-onnx python3-skimage)
 
 want=("${BUILD_PKGS[@]}")
-if [ "${FHECNN_NO_PYTHON:-0}" != "1" ]; then want+=("${SCRIPT_PKGS[@]}"); fi
+case "${1:-all}" in
+  all) want+=("${SCRIPT_PKGS[@]}") ;;
+  build) ;;
+  *) echo "install-deps: cannot install: unknown set '$1' (use 'all' or 'build')" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
