@@ -1,6 +1,10 @@
 #include "ring/basis_ext.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
+#include "math/dotmod.hpp"
+#include "math/vecops.hpp"
 
 namespace fhecnn::ring {
 
@@ -38,31 +42,30 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
 void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t out_count) const {
   require(out_count <= to_.size(), "convert basis", out_count, " target limbs of ", to_.size());
   const std::size_t n = ctx_.n(), k = from_.size();
-  // y_i = x_i * (A/a_i)^-1 mod a_i, stored coefficient-major so each target row reads k values.
+  // y_i = x_i * (A/a_i)^-1 mod a_i, limb-major.
   std::vector<u64> y(n * k);
+  std::vector<const u64*> cols(k);
 #pragma omp parallel for schedule(static)
   for (long i = 0; i < static_cast<long>(k); ++i) {
     const u64 q = ctx_.modulus(from_[i]).value, w = hat_inv_[i], ws = hat_inv_shoup_[i];
-    for (std::size_t c = 0; c < n; ++c) y[c * k + i] = math::mul_shoup(in[i][c], w, ws, q);
+    u64* yi = y.data() + static_cast<std::size_t>(i) * n;
+    for (std::size_t c = 0; c < n; ++c) yi[c] = math::mul_shoup(in[i][c], w, ws, q);
   }
-  // With primes < 2^61 each product is < 2^122; accumulate up to 32 before reducing mod b_j.
+  for (std::size_t i = 0; i < k; ++i) cols[i] = y.data() + i * n;
+  // out_j = sum_i y_i * (A/a_i mod b_j) mod b_j, in chunks of at most 16 sources.
 #pragma omp parallel for schedule(static)
   for (long j = 0; j < static_cast<long>(out_count); ++j) {
     const auto& bj = ctx_.modulus(to_[j]);
-    const u64* m = hat_mod_[j].data();
-    u64* dst = out[j];
-    for (std::size_t c = 0; c < n; ++c) {
-      const u64* yc = y.data() + c * k;
-      u128 acc = 0;
-      u64 r = 0;
-      for (std::size_t i = 0; i < k; ++i) {
-        acc += static_cast<u128>(yc[i]) * m[i];
-        if ((i & 31) == 31) {
-          r = math::add_mod(r, math::reduce_128(acc, bj), bj.value);
-          acc = 0;
-        }
+    std::vector<u64> part;
+    for (std::size_t first = 0; first < k; first += 16) {
+      const std::size_t cnt = std::min<std::size_t>(16, k - first);
+      if (first == 0) {
+        math::dot_mod_columns(cols.data(), hat_mod_[j].data(), cnt, out[j], n, bj);
+      } else {
+        part.resize(n);
+        math::dot_mod_columns(cols.data() + first, hat_mod_[j].data() + first, cnt, part.data(), n, bj);
+        math::add_mod_vec(out[j], part.data(), out[j], n, bj);
       }
-      dst[c] = math::add_mod(r, math::reduce_128(acc, bj), bj.value);
     }
   }
 }

@@ -1,11 +1,14 @@
 #include "rlwe/keyswitch.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
+#include "math/dotmod.hpp"
+#include "math/vecops.hpp"
 #include "ring/poly_ops.hpp"
 
 namespace fhecnn::rlwe {
 
-using math::u128;
 using ring::RnsPoly;
 
 KeySwitcher::KeySwitcher(ParamsPtr params) : params_(std::move(params)) {}
@@ -25,27 +28,43 @@ Decomposition KeySwitcher::decompose(const RnsPoly& c) const {
 
 namespace {
 
-// acc0 = sum_j digit_j(perm) * b_j, acc1 = sum_j digit_j(perm) * a_j on limb i, lazily reduced.
+// out = sum_j a_j * b_j mod q over any number of terms (chunks of 16 for the kernel).
+void dot_chunked(const std::vector<const ring::u64*>& a, const std::vector<const ring::u64*>& b,
+                 ring::u64* out, std::size_t n, const math::Modulus& q) {
+  std::vector<ring::u64> part;
+  for (std::size_t first = 0; first < a.size(); first += 16) {
+    const std::size_t cnt = std::min<std::size_t>(16, a.size() - first);
+    if (first == 0) {
+      math::dot_mod_pairs(a.data(), b.data(), cnt, out, n, q);
+    } else {
+      part.resize(n);
+      math::dot_mod_pairs(a.data() + first, b.data() + first, cnt, part.data(), n, q);
+      math::add_mod_vec(out, part.data(), out, n, q);
+    }
+  }
+}
+
+// out0 = sum_j sigma(digit_j) * b_j, out1 = sum_j sigma(digit_j) * a_j on limb i.
 void inner_product_limb(const Decomposition& d, const SwitchingKey& key, std::size_t i,
                         std::size_t key_limb, const math::Modulus& q,
                         const std::vector<std::uint32_t>* perm, ring::u64* out0,
                         ring::u64* out1, std::size_t n) {
   const std::size_t digits = d.digits.size();
-  for (std::size_t c = 0; c < n; ++c) {
-    u128 acc0 = 0, acc1 = 0;
-    const std::size_t src = perm ? (*perm)[c] : c;
-    for (std::size_t j = 0; j < digits; ++j) {
-      const ring::u64 x = d.digits[j].limb(i)[src];
-      acc0 += static_cast<u128>(x) * key.b[j].limb(key_limb)[c];
-      acc1 += static_cast<u128>(x) * key.a[j].limb(key_limb)[c];
-      if ((j & 15) == 15) {
-        acc0 = math::reduce_128(acc0, q);
-        acc1 = math::reduce_128(acc1, q);
-      }
+  std::vector<ring::u64> permuted(perm ? digits * n : 0);
+  std::vector<const ring::u64*> x(digits), kb(digits), ka(digits);
+  for (std::size_t j = 0; j < digits; ++j) {
+    const ring::u64* src = d.digits[j].limb(i);
+    if (perm) {
+      ring::u64* dst = permuted.data() + j * n;
+      for (std::size_t c = 0; c < n; ++c) dst[c] = src[(*perm)[c]];
+      src = dst;
     }
-    out0[c] = math::reduce_128(acc0, q);
-    out1[c] = math::reduce_128(acc1, q);
+    x[j] = src;
+    kb[j] = key.b[j].limb(key_limb);
+    ka[j] = key.a[j].limb(key_limb);
   }
+  dot_chunked(x, kb, out0, n, q);
+  dot_chunked(x, ka, out1, n, q);
 }
 
 }  // namespace

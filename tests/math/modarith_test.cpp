@@ -99,3 +99,72 @@ TEST(Crt, ComposesCentredValues) {
 
 }  // namespace
 }  // namespace fhecnn::math
+
+#include "math/dotmod.hpp"
+
+namespace fhecnn::math {
+namespace {
+
+TEST(DotMod, EveryKernelMatchesExactArithmetic) {
+  std::mt19937_64 rng(21);
+  for (int bits : {30, 46, 49, 50, 60}) {
+    const Modulus q(generate_ntt_primes(bits, 1, 16)[0]);
+    for (std::size_t k : {1u, 3u, 10u, 16u}) {
+      const std::size_t n = 64;
+      std::vector<std::vector<u64>> cols(k, std::vector<u64>(n));
+      std::vector<const u64*> ptrs(k);
+      std::vector<u64> w(k);
+      const u64 bound = bits <= 50 ? (u64{1} << 50) : q.value;
+      for (std::size_t i = 0; i < k; ++i) {
+        for (auto& x : cols[i]) x = (i % 2) ? bound - 1 - rng() % 3 : rng() % bound;  // include extremes
+        ptrs[i] = cols[i].data();
+        w[i] = (i % 3) ? q.value - 1 : rng() % q.value;
+      }
+      std::vector<u64> got(n), ref(n);
+      dot_mod_columns(ptrs.data(), w.data(), k, got.data(), n, q);
+      detail::dot_mod_columns_reference(ptrs.data(), w.data(), k, ref.data(), n, q);
+      for (std::size_t c = 0; c < n; ++c) {
+        u64 expect = 0;
+        for (std::size_t i = 0; i < k; ++i) expect = add_mod(expect, mul_mod(reduce_64(cols[i][c], q), w[i], q), q.value);
+        ASSERT_EQ(ref[c], expect) << bits << " bits, k " << k;
+        ASSERT_EQ(got[c], expect) << bits << " bits, k " << k;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fhecnn::math
+
+namespace fhecnn::math {
+namespace {
+
+TEST(DotMod, PairsMatchExactArithmetic) {
+  std::mt19937_64 rng(22);
+  for (int bits : {30, 46, 50, 60}) {
+    const Modulus q(generate_ntt_primes(bits, 1, 16)[0]);
+    for (std::size_t k : {1u, 2u, 7u, 16u}) {
+      const std::size_t n = 128;
+      std::vector<std::vector<u64>> a(k, std::vector<u64>(n)), b(k, std::vector<u64>(n));
+      std::vector<const u64*> pa(k), pb(k);
+      for (std::size_t i = 0; i < k; ++i) {
+        for (std::size_t c = 0; c < n; ++c) {
+          a[i][c] = (c % 5 == 0) ? q.value - 1 : rng() % q.value;
+          b[i][c] = (c % 7 == 0) ? q.value - 1 : rng() % q.value;
+        }
+        pa[i] = a[i].data();
+        pb[i] = b[i].data();
+      }
+      std::vector<u64> got(n);
+      dot_mod_pairs(pa.data(), pb.data(), k, got.data(), n, q);
+      for (std::size_t c = 0; c < n; ++c) {
+        u64 expect = 0;
+        for (std::size_t i = 0; i < k; ++i) expect = add_mod(expect, mul_mod(a[i][c], b[i][c], q), q.value);
+        ASSERT_EQ(got[c], expect) << bits << " bits, k " << k << ", c " << c;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fhecnn::math

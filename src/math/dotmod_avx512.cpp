@@ -1,0 +1,93 @@
+// IFMA52 column dot product mod q (q < 2^50, inputs < 2^50, k <= 16).
+// Each product y * w < 2^100 splits as hi * 2^52 + lo (vpmadd52huq / vpmadd52luq); summing k
+// of them gives H < 2^52 and L < 2^56. After moving L's carry into H (H' = H + (L >> 52) < 2^52,
+// L' = L mod 2^52), the result is H' * R + L' mod q with R = 2^52 mod q. Both terms are reduced
+// by a 52-bit Shoup multiplication (by R and by 1), each landing in [0, 2q); the sum, in
+// [0, 4q), takes two conditional subtractions.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include "math/dotmod.hpp"
+
+namespace fhecnn::math::detail {
+namespace {
+
+using V = __m512i;
+inline V set1(u64 x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
+inline V reduce_once(V x, V m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
+
+}  // namespace
+
+namespace {
+
+// Reduces H * 2^52 + L (H < 2^52 after the carry, L < 2^56) mod q into [0, q).
+struct Reducer {
+  V vq, v2q, mask, vr, vrs, vos, one, zero;
+  explicit Reducer(u64 qv) {
+    const u64 r = static_cast<u64>((static_cast<u128>(1) << 52) % qv);
+    vq = set1(qv);
+    v2q = set1(2 * qv);
+    mask = set1((u64{1} << 52) - 1);
+    vr = set1(r);
+    vrs = set1(static_cast<u64>((static_cast<u128>(r) << 52) / qv));
+    vos = set1(static_cast<u64>((static_cast<u128>(1) << 52) / qv));
+    one = set1(1);
+    zero = _mm512_setzero_si512();
+  }
+  // Shoup: x * w - floor(x * w' / 2^52) * q, computed mod 2^52, lies in [0, 2q).
+  V shoup(V x, V w, V ws) const {
+    const V quot = _mm512_madd52hi_epu64(zero, x, ws);
+    return _mm512_and_si512(
+        _mm512_sub_epi64(_mm512_madd52lo_epu64(zero, x, w), _mm512_madd52lo_epu64(zero, quot, vq)), mask);
+  }
+  V reduce(V hi, V lo) const {
+    hi = _mm512_add_epi64(hi, _mm512_srli_epi64(lo, 52));
+    lo = _mm512_and_si512(lo, mask);
+    const V sum = _mm512_add_epi64(shoup(hi, vr, vrs), shoup(lo, one, vos));
+    return reduce_once(reduce_once(sum, v2q), vq);
+  }
+};
+
+bool applies(u64 qv, std::size_t k, std::size_t n) {
+  return qv < (u64{1} << 50) && k <= 16 && n % 8 == 0;
+}
+
+}  // namespace
+
+bool dot_mod_columns_ifma(const u64* const* cols, const u64* w, std::size_t k, u64* out,
+                          std::size_t n, const Modulus& q) {
+  if (!applies(q.value, k, n)) return false;
+  const Reducer red(q.value);
+  V vw[16];
+  for (std::size_t i = 0; i < k; ++i) vw[i] = set1(w[i]);
+  for (std::size_t c = 0; c < n; c += 8) {
+    V lo = red.zero, hi = red.zero;
+    for (std::size_t i = 0; i < k; ++i) {
+      const V y = _mm512_loadu_si512(cols[i] + c);
+      lo = _mm512_madd52lo_epu64(lo, y, vw[i]);
+      hi = _mm512_madd52hi_epu64(hi, y, vw[i]);
+    }
+    _mm512_storeu_si512(out + c, red.reduce(hi, lo));
+  }
+  return true;
+}
+
+bool dot_mod_pairs_ifma(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
+                        std::size_t n, const Modulus& q) {
+  if (!applies(q.value, k, n)) return false;
+  const Reducer red(q.value);
+  for (std::size_t c = 0; c < n; c += 8) {
+    V lo = red.zero, hi = red.zero;
+    for (std::size_t i = 0; i < k; ++i) {
+      const V x = _mm512_loadu_si512(a[i] + c), y = _mm512_loadu_si512(b[i] + c);
+      lo = _mm512_madd52lo_epu64(lo, x, y);
+      hi = _mm512_madd52hi_epu64(hi, x, y);
+    }
+    _mm512_storeu_si512(out + c, red.reduce(hi, lo));
+  }
+  return true;
+}
+
+}  // namespace fhecnn::math::detail
