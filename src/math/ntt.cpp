@@ -15,6 +15,10 @@ std::string to_string(NttKernel k) {
   return "unknown";
 }
 
+namespace {
+bool kernel_runs_here(const NttTables& t, NttKernel k);
+}  // namespace
+
 std::size_t bit_reverse(std::size_t x, int bits) {
   std::size_t r = 0;
   for (int i = 0; i < bits; ++i) {
@@ -55,23 +59,53 @@ NttTables::NttTables(std::size_t n, const Modulus& q) : n_(n), q_(q) {
   }
   n_inv_ = inv_mod(n, q);
   n_inv_shoup_ = shoup_precompute(n_inv_, q.value);
-  const auto& f = cpu_features();
+  inv1_n_inv_ = mul_mod(inv_[1], n_inv_, q);
+  inv1_n_inv_shoup_ = shoup_precompute(inv1_n_inv_, q.value);
+  if (q.value < (u64{1} << 51)) build_shoup52();
   best_ = NttKernel::Reference;
-  if (f.avx512f && f.avx512dq && f.avx512ifma && detail::avx512_kernel_supports(*this, true)) {
-    best_ = NttKernel::Avx512Ifma;
-  } else if (f.avx512f && f.avx512dq && detail::avx512_kernel_supports(*this, false)) {
-    best_ = NttKernel::Avx512;
+  for (NttKernel k : {NttKernel::Avx512Ifma, NttKernel::Avx512}) {
+    if (kernel_runs_here(*this, k)) {
+      best_ = k;
+      break;
+    }
   }
 }
 
-std::vector<NttKernel> available_kernels(const NttTables& t) {
-  std::vector<NttKernel> ks{NttKernel::Reference};
-  const auto& f = cpu_features();
-  if (f.avx512f && f.avx512dq && detail::avx512_kernel_supports(t, false)) {
-    ks.push_back(NttKernel::Avx512);
+// floor(w * 2^52 / q) for every root: the companions of the IFMA kernel's 52-bit Shoup products.
+void NttTables::build_shoup52() {
+  const u64 q = q_.value;
+  auto shoup52 = [q](u64 w) { return static_cast<u64>((static_cast<u128>(w) << 52) / q); };
+  fwd_shoup52_.resize(n_);
+  inv_shoup52_.resize(n_);
+  for (std::size_t i = 0; i < n_; ++i) {
+    fwd_shoup52_[i] = shoup52(fwd_[i]);
+    inv_shoup52_[i] = shoup52(inv_[i]);
   }
-  if (f.avx512f && f.avx512dq && f.avx512ifma && detail::avx512_kernel_supports(t, true)) {
-    ks.push_back(NttKernel::Avx512Ifma);
+  n_inv_shoup52_ = shoup52(n_inv_);
+  inv1_n_inv_shoup52_ = shoup52(inv1_n_inv_);
+}
+
+namespace {
+// Whether kernel k can run for these tables on this CPU (the AVX-512 bodies need F, DQ and VL,
+// the IFMA one also IFMA52; avx512_kernel_supports is only asked once the CPU has them).
+bool kernel_runs_here(const NttTables& t, NttKernel k) {
+  const auto& f = cpu_features();
+  switch (k) {
+    case NttKernel::Reference: return true;
+    case NttKernel::Avx512:
+      return f.avx512f && f.avx512dq && f.avx512vl && detail::avx512_kernel_supports(t, false);
+    case NttKernel::Avx512Ifma:
+      return f.avx512f && f.avx512dq && f.avx512vl && f.avx512ifma &&
+             detail::avx512_kernel_supports(t, true);
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<NttKernel> available_kernels(const NttTables& t) {
+  std::vector<NttKernel> ks;
+  for (NttKernel k : {NttKernel::Reference, NttKernel::Avx512, NttKernel::Avx512Ifma}) {
+    if (kernel_runs_here(t, k)) ks.push_back(k);
   }
   return ks;
 }
@@ -136,27 +170,21 @@ void ntt_forward(const NttTables& t, u64* a) { ntt_forward(t, a, t.best_kernel()
 void ntt_inverse(const NttTables& t, u64* a) { ntt_inverse(t, a, t.best_kernel()); }
 
 void ntt_forward(const NttTables& t, u64* a, NttKernel k) {
-  switch (k) {
-    case NttKernel::Reference: detail::ntt_forward_reference(t, a); return;
-    case NttKernel::Avx512:
-    case NttKernel::Avx512Ifma:
-      if (detail::ntt_forward_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
-      break;
+  if (k == NttKernel::Reference) return detail::ntt_forward_reference(t, a);
+  if (k == t.best_kernel() || kernel_runs_here(t, k)) {
+    if (detail::ntt_forward_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
   }
-  fail("run forward NTT", "kernel ", to_string(k), " is not available for q = ",
-       t.modulus().value);
+  fail("run forward NTT", "kernel ", to_string(k), " is not available for n = ", t.n(),
+       ", q = ", t.modulus().value, " on this CPU (", describe_cpu_features(), ")");
 }
 
 void ntt_inverse(const NttTables& t, u64* a, NttKernel k) {
-  switch (k) {
-    case NttKernel::Reference: detail::ntt_inverse_reference(t, a); return;
-    case NttKernel::Avx512:
-    case NttKernel::Avx512Ifma:
-      if (detail::ntt_inverse_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
-      break;
+  if (k == NttKernel::Reference) return detail::ntt_inverse_reference(t, a);
+  if (k == t.best_kernel() || kernel_runs_here(t, k)) {
+    if (detail::ntt_inverse_avx512(t, a, k == NttKernel::Avx512Ifma)) return;
   }
-  fail("run inverse NTT", "kernel ", to_string(k), " is not available for q = ",
-       t.modulus().value);
+  fail("run inverse NTT", "kernel ", to_string(k), " is not available for n = ", t.n(),
+       ", q = ", t.modulus().value, " on this CPU (", describe_cpu_features(), ")");
 }
 
 }  // namespace fhecnn::math

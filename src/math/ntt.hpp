@@ -3,7 +3,10 @@
 // Convention: forward takes coefficients in natural order and returns evaluations in
 // bit-reversed order, slot k holding a(psi^(2*bitrev(k)+1)); inverse undoes it exactly.
 // Inputs and outputs are fully reduced to [0, q). Kernels: a portable reference and AVX-512
-// variants (IFMA52 for q < 2^50), chosen at run time by cpu_features() unless forced.
+// variants, chosen at run time by cpu_features() unless forced:
+//   Avx512Ifma  AVX-512F/DQ/VL + IFMA52, q < 2^51, n >= 16 (52-bit Shoup butterflies);
+//   Avx512      AVX-512F/DQ/VL, q < 2^62, n >= 16 (64-bit Shoup with emulated high products).
+// Every kernel returns exactly the reference's output.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +41,17 @@ class NttTables {
   const std::vector<u64>& inv_roots_shoup() const { return inv_shoup_; }
   u64 n_inv() const { return n_inv_; }
   u64 n_inv_shoup() const { return n_inv_shoup_; }
+  // inv_roots()[1] * n_inv mod q with its Shoup companion: the optimised inverse kernels fold the
+  // 1/n scaling into their last stage.
+  u64 inv_root1_n_inv() const { return inv1_n_inv_; }
+  u64 inv_root1_n_inv_shoup() const { return inv1_n_inv_shoup_; }
+
+  // 52-bit Shoup companions floor(w * 2^52 / q) for the IFMA kernel, in the order of
+  // fwd_roots() / inv_roots(); empty (and the scalars 0) unless q < 2^51.
+  const std::vector<u64>& fwd_roots_shoup52() const { return fwd_shoup52_; }
+  const std::vector<u64>& inv_roots_shoup52() const { return inv_shoup52_; }
+  u64 n_inv_shoup52() const { return n_inv_shoup52_; }
+  u64 inv_root1_n_inv_shoup52() const { return inv1_n_inv_shoup52_; }
 
  private:
   std::size_t n_;
@@ -47,6 +61,11 @@ class NttTables {
   NttKernel best_;
   std::vector<u64> fwd_, fwd_shoup_, inv_, inv_shoup_;
   u64 n_inv_, n_inv_shoup_;
+  u64 inv1_n_inv_ = 0, inv1_n_inv_shoup_ = 0;
+  std::vector<u64> fwd_shoup52_, inv_shoup52_;
+  u64 n_inv_shoup52_ = 0, inv1_n_inv_shoup52_ = 0;
+
+  void build_shoup52();
 };
 
 // Kernels usable for these tables on this CPU (always includes Reference).
@@ -55,7 +74,7 @@ std::vector<NttKernel> available_kernels(const NttTables& t);
 // In-place transforms of n values with the best kernel.
 void ntt_forward(const NttTables& t, u64* a);
 void ntt_inverse(const NttTables& t, u64* a);
-// Same with a forced kernel; throws InvalidArgument when it is not available here.
+// Same with a forced kernel; throws InvalidArgument when it is not in available_kernels(t).
 void ntt_forward(const NttTables& t, u64* a, NttKernel k);
 void ntt_inverse(const NttTables& t, u64* a, NttKernel k);
 
@@ -65,7 +84,7 @@ namespace detail {
 void ntt_forward_reference(const NttTables& t, u64* a);
 void ntt_inverse_reference(const NttTables& t, u64* a);
 // Defined in ntt_avx512.cpp (compiled with AVX-512 flags; call only when the CPU has them).
-// Return false if the kernel does not handle this modulus size.
+// Return false if the kernel does not handle this modulus size or degree (n < 16).
 bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma);
 bool ntt_inverse_avx512(const NttTables& t, u64* a, bool ifma);
 bool avx512_kernel_supports(const NttTables& t, bool ifma);

@@ -6,7 +6,7 @@ namespace fhecnn::math {
 namespace {
 bool use_avx512() {
   const auto& f = cpu_features();
-  return f.avx512f && f.avx512dq;
+  return f.avx512f && f.avx512dq && f.avx512vl;
 }
 }  // namespace
 
@@ -31,14 +31,25 @@ void neg_mod_vec(const u64* a, u64* out, std::size_t n, const Modulus& q) {
   for (std::size_t i = 0; i < n; ++i) out[i] = a[i] == 0 ? 0 : m - a[i];
 }
 
+namespace detail {
+void mul_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = mul_mod(a[i], b[i], q);
+}
+
+void mul_add_mod_vec_reference(const u64* a, const u64* b, u64* acc, std::size_t n,
+                               const Modulus& q) {
+  for (std::size_t i = 0; i < n; ++i) acc[i] = add_mod(acc[i], mul_mod(a[i], b[i], q), q.value);
+}
+}  // namespace detail
+
 void mul_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
   if (use_avx512() && detail::mul_mod_vec_avx512(a, b, out, n, q)) return;
-  for (std::size_t i = 0; i < n; ++i) out[i] = mul_mod(a[i], b[i], q);
+  detail::mul_mod_vec_reference(a, b, out, n, q);
 }
 
 void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const Modulus& q) {
   if (use_avx512() && detail::mul_add_mod_vec_avx512(a, b, acc, n, q)) return;
-  for (std::size_t i = 0; i < n; ++i) acc[i] = add_mod(acc[i], mul_mod(a[i], b[i], q), q.value);
+  detail::mul_add_mod_vec_reference(a, b, acc, n, q);
 }
 
 void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {

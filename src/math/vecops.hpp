@@ -21,8 +21,12 @@ void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modu
 void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
 
 namespace detail {
-// AVX-512 versions (vecops_avx512.cpp); return false when not applicable (call only when the
-// CPU has AVX-512F/DQ).
+// The portable loops behind mul_mod_vec / mul_add_mod_vec (for tests and benchmarks).
+void mul_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+void mul_add_mod_vec_reference(const u64* a, const u64* b, u64* acc, std::size_t n,
+                               const Modulus& q);
+// AVX-512 versions (vecops_avx512.cpp); return false when not applicable: they need IFMA52 and
+// q < 2^51 (q not a power of two). Call only when the CPU has AVX-512F/DQ/VL.
 bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
 bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,
                             const Modulus& q);

@@ -1,14 +1,114 @@
-// AVX-512 element-wise kernels. Placeholder until the vectorised kernels land: reports "not
-// applicable", so the reference loops run.
+// AVX-512 element-wise kernels (this file alone is compiled with -mavx512f/dq/vl/ifma; vecops.cpp
+// calls it only on CPUs with AVX-512F/DQ/VL, and the IFMA bodies check IFMA52 themselves).
+//
+// a * b mod q for q < 2^51 with IFMA52 Barrett: the product P = H * 2^52 + L < 2^102 comes from
+// vpmadd52huq / vpmadd52luq. With b = bitlen(q), s = b - 1 and mu = floor(2^(52+s) / q) < 2^52,
+// the quotient estimate floor(floor(P / 2^s) * mu / 2^52) is short of floor(P / q) by less than
+// 3 (the two truncations cost < 2^s / q < 1 and < P / 2^(52+s) < 2^(b-51) <= 1), so
+// P - quot * q lies in [0, 3q) and two conditional subtractions finish. mul_add adds the
+// accumulator first ([0, 4q)) and reuses the same two.
+//
+// Like ntt_avx512.cpp, this file uses no inline function or template of the portable headers,
+// so no AVX-512 copy of shared code can reach the portable code through the linker.
+// GCC 12 flags the intrinsics' own `__m512i __Y = __Y;` placeholders (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include <cstddef>
+
+#include "math/cpu.hpp"
 #include "math/vecops.hpp"
 
 namespace fhecnn::math::detail {
+namespace {
 
-bool mul_mod_vec_avx512(const u64*, const u64*, u64*, std::size_t, const Modulus&) {
-  return false;
+using V = __m512i;
+
+inline V set1(u64 x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
+inline V reduce_once(V x, V m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
+
+// Narrow (q < 2^50): P - quot * q < 3q < 2^52 is formed modulo 2^52 from the low halves.
+// Wide (2^50 < q < 2^51): 3q may exceed 2^52, so P - quot * q is formed exactly in 64 bits from
+// both halves of P and of quot * q.
+template <bool Wide>
+struct IfmaBarrett {
+  V q, two_q, neg_q, mask52, mu;
+  __m128i shift_right, shift_left;  // s and 52 - s
+
+  explicit IfmaBarrett(const Modulus& m)
+      : q(set1(m.value)), two_q(set1(2 * m.value)), neg_q(set1((u64{1} << 52) - m.value)),
+        mask52(set1((u64{1} << 52) - 1)) {
+    const int s = m.bits - 1;
+    mu = set1(static_cast<u64>((static_cast<u128>(1) << (52 + s)) / m.value));
+    shift_right = _mm_cvtsi64_si128(s);
+    shift_left = _mm_cvtsi64_si128(52 - s);
+  }
+
+  // a * b mod q in [0, 3q) for a, b < q.
+  V mul_lazy(V a, V b) const {
+    const V zero = _mm512_setzero_si512();
+    const V lo = _mm512_madd52lo_epu64(zero, a, b);
+    const V hi = _mm512_madd52hi_epu64(zero, a, b);
+    const V top =
+        _mm512_or_si512(_mm512_sll_epi64(hi, shift_left), _mm512_srl_epi64(lo, shift_right));
+    const V quot = _mm512_madd52hi_epu64(zero, top, mu);
+    if constexpr (Wide) {
+      const V qlo = _mm512_madd52lo_epu64(zero, quot, q);
+      const V qhi = _mm512_madd52hi_epu64(zero, quot, q);
+      const V hi_diff = _mm512_slli_epi64(_mm512_sub_epi64(hi, qhi), 52);
+      return _mm512_add_epi64(hi_diff, _mm512_sub_epi64(lo, qlo));
+    } else {
+      return _mm512_and_si512(_mm512_madd52lo_epu64(lo, quot, neg_q), mask52);
+    }
+  }
+  // x in [0, 4q) to [0, q).
+  V finish(V x) const { return reduce_once(reduce_once(x, two_q), q); }
+};
+
+constexpr u64 kNarrowBound = u64{1} << 50;
+constexpr u64 kWideBound = u64{1} << 51;
+
+// mu < 2^52 needs q > 2^(bits - 1), i.e. q not a power of two.
+bool ifma_applies(const Modulus& q) {
+  return q.value < kWideBound && (q.value & (q.value - 1)) != 0 && cpu_features().avx512ifma;
 }
-bool mul_add_mod_vec_avx512(const u64*, const u64*, u64*, std::size_t, const Modulus&) {
-  return false;
+
+template <bool Wide, bool Accumulate>
+void mul_loop(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  const IfmaBarrett<Wide> br(q);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    V r = br.mul_lazy(_mm512_loadu_si512(a + i), _mm512_loadu_si512(b + i));
+    if constexpr (Accumulate) r = _mm512_add_epi64(r, _mm512_loadu_si512(out + i));
+    _mm512_storeu_si512(out + i, br.finish(r));
+  }
+  if (i < n) {
+    const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+    V r = br.mul_lazy(_mm512_maskz_loadu_epi64(k, a + i), _mm512_maskz_loadu_epi64(k, b + i));
+    if constexpr (Accumulate) r = _mm512_add_epi64(r, _mm512_maskz_loadu_epi64(k, out + i));
+    _mm512_mask_storeu_epi64(out + i, k, br.finish(r));
+  }
+}
+
+template <bool Accumulate>
+bool mul_dispatch(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  if (!ifma_applies(q)) return false;
+  if (q.value < kNarrowBound) mul_loop<false, Accumulate>(a, b, out, n, q);
+  else mul_loop<true, Accumulate>(a, b, out, n, q);
+  return true;
+}
+
+}  // namespace
+
+bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  return mul_dispatch<false>(a, b, out, n, q);
+}
+
+bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,
+                            const Modulus& q) {
+  return mul_dispatch<true>(a, b, acc, n, q);
 }
 
 }  // namespace fhecnn::math::detail

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "common/error.hpp"
+#include "math/cpu.hpp"
 #include "math/primes.hpp"
 
 namespace fhecnn::math {
@@ -52,6 +56,101 @@ TEST(Ntt, RoundTripAllSizesAndKernels) {
       }
     }
   }
+}
+
+// The smallest NTT prime of `bits` bits for degree n (generate_ntt_primes gives the largest).
+u64 smallest_ntt_prime(int bits, std::size_t n) {
+  const u64 m = 2 * static_cast<u64>(n);
+  for (u64 q = (u64{1} << (bits - 1)) + 1;; q += m) {
+    if (is_prime(q)) return q;
+  }
+}
+
+bool avx512_disabled() {
+  const char* off = std::getenv("FHECNN_DISABLE_AVX512");
+  return off && *off && std::strcmp(off, "0") != 0;
+}
+
+// Largest and smallest primes of each size: the lazy-reduction bounds of the optimised kernels
+// are tightest for the largest q of a size class (just below 2^46 ... 2^51, 2^61, 2^62).
+std::vector<u64> kernel_test_primes(std::size_t n) {
+  std::vector<u64> ps;
+  for (int bits : {46, 47, 48, 49, 50, 51, 60, 61}) ps.push_back(generate_ntt_primes(bits, 1, n)[0]);
+  const u64 m = 2 * static_cast<u64>(n);
+  u64 q = ((u64{1} << 62) - 1) / m * m + 1;  // generate_ntt_primes stops at 61 bits
+  while (!is_prime(q)) q -= m;
+  ps.push_back(q);
+  for (int bits : {46, 50, 51}) ps.push_back(smallest_ntt_prime(bits, n));
+  return ps;
+}
+
+// Random inputs and the extremes that push the lazy bounds: all q - 1, alternating 0 / q - 1.
+std::vector<std::vector<u64>> kernel_test_inputs(std::size_t n, u64 q, std::mt19937_64& rng) {
+  std::vector<u64> top(n, q - 1), alt(n);
+  for (std::size_t i = 0; i < n; ++i) alt[i] = (i & 1) ? q - 1 : 0;
+  return {random_poly(n, q, rng), top, alt};
+}
+
+TEST(Ntt, EveryKernelMatchesReferenceBitForBit) {
+  std::mt19937_64 rng(4);
+  for (int log_n = 4; log_n <= 17; ++log_n) {
+    const std::size_t n = std::size_t{1} << log_n;
+    for (u64 p : kernel_test_primes(n)) {
+      const NttTables t(n, Modulus(p));
+      const auto kernels = available_kernels(t);
+      if (kernels.size() == 1) continue;
+      const bool big = log_n >= 14;
+      for (const auto& a : kernel_test_inputs(n, p, rng)) {
+        auto ref = a;
+        ntt_forward(t, ref.data(), NttKernel::Reference);
+        auto back = ref;
+        ntt_inverse(t, back.data(), NttKernel::Reference);
+        ASSERT_EQ(back, a);
+        for (NttKernel k : kernels) {
+          if (k == NttKernel::Reference) continue;
+          auto b = a;
+          ntt_forward(t, b.data(), k);
+          ASSERT_EQ(b, ref) << "forward " << to_string(k) << " n=" << n << " q=" << p;
+          // Inverse of the reference output and of an arbitrary input.
+          ntt_inverse(t, b.data(), k);
+          ASSERT_EQ(b, a) << "inverse " << to_string(k) << " n=" << n << " q=" << p;
+          auto c = a, c_ref = a;
+          ntt_inverse(t, c.data(), k);
+          ntt_inverse(t, c_ref.data(), NttKernel::Reference);
+          ASSERT_EQ(c, c_ref) << "inverse " << to_string(k) << " n=" << n << " q=" << p;
+        }
+        if (big) break;  // large degrees: random input only, to keep the suite fast
+      }
+    }
+  }
+}
+
+TEST(Ntt, KernelAvailabilityFollowsCpuAndModulus) {
+  const auto& f = cpu_features();
+  const bool avx = f.avx512f && f.avx512dq && f.avx512vl, ifma = avx && f.avx512ifma;
+  if (avx512_disabled()) EXPECT_FALSE(avx || f.avx512ifma);
+  for (int bits : {30, 46, 50, 51, 52, 60, 61}) {
+    const std::size_t n = 1024;
+    const NttTables t(n, Modulus(generate_ntt_primes(bits, 1, n)[0]));
+    const auto ks = available_kernels(t);
+    auto has = [&](NttKernel k) { return std::count(ks.begin(), ks.end(), k) == 1; };
+    EXPECT_TRUE(has(NttKernel::Reference));
+    EXPECT_EQ(has(NttKernel::Avx512), avx) << bits;
+    EXPECT_EQ(has(NttKernel::Avx512Ifma), ifma && bits <= 51) << bits;
+    EXPECT_EQ(t.best_kernel(), ks.back()) << bits;
+    EXPECT_EQ(t.fwd_roots_shoup52().empty(), bits > 51);
+  }
+  // Degrees below 16 always run the reference kernel; forcing another one throws.
+  const Modulus q(generate_ntt_primes(40, 1, 8)[0]);
+  const NttTables small(8, q);
+  EXPECT_EQ(available_kernels(small), std::vector<NttKernel>{NttKernel::Reference});
+  std::vector<u64> a(8, 1);
+  EXPECT_THROW(ntt_forward(small, a.data(), NttKernel::Avx512Ifma), InvalidArgument);
+  EXPECT_THROW(ntt_inverse(small, a.data(), NttKernel::Avx512), InvalidArgument);
+  const NttTables wide(64, Modulus(generate_ntt_primes(60, 1, 64)[0]));
+  std::vector<u64> b(64, 1);
+  EXPECT_THROW(ntt_forward(wide, b.data(), NttKernel::Avx512Ifma), InvalidArgument);
+  if (!avx) EXPECT_THROW(ntt_forward(wide, b.data(), NttKernel::Avx512), InvalidArgument);
 }
 
 TEST(Ntt, MultipliesNegacyclically) {

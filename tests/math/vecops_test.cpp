@@ -1,0 +1,84 @@
+#include "math/vecops.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "math/cpu.hpp"
+#include "math/primes.hpp"
+
+namespace fhecnn::math {
+namespace {
+
+bool avx512_here() {
+  const auto& f = cpu_features();
+  return f.avx512f && f.avx512dq && f.avx512vl;
+}
+
+// Moduli across every kernel's range: NTT primes of many sizes (largest of their size), odd
+// composites next to 2^49, 2^50 and 2^51 (the IFMA bounds) and small edge cases.
+std::vector<u64> vecops_test_moduli() {
+  std::vector<u64> qs{3, 5, 97, (u64{1} << 49) + 1, (u64{1} << 50) - 1, (u64{1} << 50) + 1,
+                      (u64{1} << 49) - 1, (u64{1} << 51) - 1, (u64{1} << 51) + 1, 1000000007};
+  for (int bits : {20, 30, 40, 46, 49, 50, 51, 60, 61}) {
+    qs.push_back(generate_ntt_primes(bits, 1, 16)[0]);
+  }
+  qs.push_back(u64{1} << 40);  // a power of two: the IFMA Barrett declines it
+  return qs;
+}
+
+std::vector<u64> residues(std::size_t n, u64 q, std::mt19937_64& rng, int kind) {
+  std::vector<u64> a(n);
+  for (std::size_t i = 0; i < n; ++i) a[i] = kind == 0 ? rng() % q : kind == 1 ? q - 1 : i % q;
+  return a;
+}
+
+TEST(VecOps, MulAndMulAddMatchReferenceAtOddLengths) {
+  std::mt19937_64 rng(21);
+  for (u64 qv : vecops_test_moduli()) {
+    const Modulus q(qv);
+    for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 31u, 1001u, 4099u}) {
+      for (int kind = 0; kind < 3; ++kind) {
+        const auto a = residues(n, qv, rng, kind), b = residues(n, qv, rng, kind == 2 ? 0 : kind);
+        const auto acc = residues(n, qv, rng, kind);
+        std::vector<u64> want(n), got(n), want_acc = acc, got_acc = acc;
+        detail::mul_mod_vec_reference(a.data(), b.data(), want.data(), n, q);
+        detail::mul_add_mod_vec_reference(a.data(), b.data(), want_acc.data(), n, q);
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(want[i], mul_mod(a[i], b[i], q));
+        mul_mod_vec(a.data(), b.data(), got.data(), n, q);
+        mul_add_mod_vec(a.data(), b.data(), got_acc.data(), n, q);
+        ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+        ASSERT_EQ(got_acc, want_acc) << "q=" << qv << " n=" << n;
+        if (!avx512_here()) continue;
+        // The AVX-512 kernels themselves, where they apply (IFMA52, q < 2^51).
+        std::vector<u64> v(n), v_acc = acc;
+        const bool applies = detail::mul_mod_vec_avx512(a.data(), b.data(), v.data(), n, q);
+        EXPECT_EQ(applies, cpu_features().avx512ifma && qv < (u64{1} << 51) && (qv & (qv - 1)));
+        EXPECT_EQ(detail::mul_add_mod_vec_avx512(a.data(), b.data(), v_acc.data(), n, q), applies);
+        if (!applies) continue;
+        ASSERT_EQ(v, want) << "q=" << qv << " n=" << n;
+        ASSERT_EQ(v_acc, want_acc) << "q=" << qv << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(VecOps, OutputMayAliasAnInput) {
+  std::mt19937_64 rng(22);
+  const Modulus q(generate_ntt_primes(49, 1, 16)[0]);
+  const std::size_t n = 37;
+  auto a = residues(n, q.value, rng, 0);
+  const auto b = residues(n, q.value, rng, 0);
+  std::vector<u64> want(n);
+  detail::mul_mod_vec_reference(a.data(), b.data(), want.data(), n, q);
+  mul_mod_vec(a.data(), b.data(), a.data(), n, q);
+  EXPECT_EQ(a, want);
+  auto acc = want;
+  detail::mul_add_mod_vec_reference(want.data(), b.data(), acc.data(), n, q);
+  mul_add_mod_vec(a.data(), b.data(), a.data(), n, q);  // a = a + a * b
+  EXPECT_EQ(a, acc);
+}
+
+}  // namespace
+}  // namespace fhecnn::math
