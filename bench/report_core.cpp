@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ckks/evaluator.hpp"
+#include "common/memory.hpp"
 #include "ckks/presets.hpp"
 #include "math/ntt.hpp"
 #include "rlwe/encryptor.hpp"
@@ -87,6 +88,7 @@ std::string run(const rlwe::ParamsPtr& params, int threads, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_allocator_for_large_buffers();
   const std::string preset = argc > 1 ? argv[1] : "n16_l27_dnum3";
   const int reps = argc > 2 ? std::stoi(argv[2]) : 5;
   try {
