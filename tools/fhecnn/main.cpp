@@ -3,11 +3,14 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "common/memory.hpp"
 
 int main(int argc, char** argv) {
+  fhecnn::tune_allocator_for_large_buffers();
   CLI::App app{"fhecnn: private CNN inference on fully homomorphic encryption (RNS-CKKS)"};
   app.require_subcommand(1);
   fhecnn::tool::add_demo_command(app);
+  fhecnn::tool::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,58 @@
+// The evaluator interface: every circuit (polynomials, AppReLU, EvalMod, later the linear
+// transforms) is written once against the Backend concept and runs on any implementation:
+// SlotBackend (cleartext complex-slot simulator, slots.hpp) now, the CKKS evaluator later.
+//
+// Semantics every backend must follow (RNS-CKKS with exact scale tracking, PAPER.md §2.4):
+// * A value carries a level l (primes q_0..q_l remain) and a scale s (a double, tracked
+//   exactly, never rounded to a power of two). Its message m is what decryption divides by s.
+// * add / sub: both operands at the same level and (up to rounding) the same scale.
+// * add_const(x, c): c is encoded at x's scale and added; no level, scale unchanged.
+// * mul_const(x, c, cs): c is encoded at scale cs (the integer round(c * cs) per real/imag
+//   part) and multiplied; scale(x) * cs, no rescale, no level.
+// * mul_plain(x, v, ps): slot-wise product with v encoded at scale ps; scale(x) * ps.
+// * mul(x, y): relinearised ciphertext product (one key switch); same level required;
+//   scale(x) * scale(y), no rescale.
+// * rescale(x): level - 1, scale / q_level exactly; throws at level 0.
+// * drop_to_level(x, l): l <= level(x); scale unchanged.
+// * rotate(x, k): out[i] = in[(i + k) mod slots] (one key switch); conjugate: complex conjugate.
+// * prime(l): the actual prime q_l as a double.
+// Backends throw fhecnn::InvalidArgument "cannot <op>: <reason>" on a broken precondition.
+#pragma once
+
+#include <complex>
+#include <concepts>
+#include <vector>
+
+#include "common/types.hpp"
+
+namespace fhecnn::circuits {
+
+using Complex = std::complex<double>;
+
+template <typename B>
+concept Backend = requires(B& b, const typename B::Value& x, const typename B::Value& y, Complex c,
+                           const std::vector<Complex>& v, Scale s, Level l, RotationStep k) {
+  typename B::Value;
+  { b.add(x, y) } -> std::same_as<typename B::Value>;
+  { b.sub(x, y) } -> std::same_as<typename B::Value>;
+  { b.add_const(x, c) } -> std::same_as<typename B::Value>;
+  { b.mul_const(x, c, s) } -> std::same_as<typename B::Value>;
+  { b.mul_plain(x, v, s) } -> std::same_as<typename B::Value>;
+  { b.mul(x, y) } -> std::same_as<typename B::Value>;
+  { b.rescale(x) } -> std::same_as<typename B::Value>;
+  { b.drop_to_level(x, l) } -> std::same_as<typename B::Value>;
+  { b.rotate(x, k) } -> std::same_as<typename B::Value>;
+  { b.conjugate(x) } -> std::same_as<typename B::Value>;
+  { b.level(x) } -> std::same_as<Level>;
+  { b.scale(x) } -> std::same_as<Scale>;
+  { b.prime(l) } -> std::same_as<double>;
+};
+
+// A backend whose values are visible (the simulator): observe_input returns max |slot| of a
+// polynomial's input and records it, so evaluators can reject out-of-domain inputs early.
+template <typename B>
+concept InspectableBackend = Backend<B> && requires(B& b, const typename B::Value& x) {
+  { b.observe_input(x) } -> std::convertible_to<double>;
+};
+
+}  // namespace fhecnn::circuits

@@ -1,0 +1,40 @@
+// The Backend concept (backend.hpp) on real CKKS ciphertexts: a thin adapter over
+// ckks::Evaluator, so every circuit written against the concept runs encrypted.
+#pragma once
+
+#include "circuits/backend.hpp"
+#include "ckks/evaluator.hpp"
+
+namespace fhecnn::circuits {
+
+class CkksBackend {
+ public:
+  using Value = rlwe::Ciphertext;
+
+  explicit CkksBackend(const ckks::Evaluator& eval) : eval_(eval) {}
+
+  Value add(const Value& x, const Value& y) { return eval_.add(x, y); }
+  Value sub(const Value& x, const Value& y) { return eval_.sub(x, y); }
+  Value add_const(const Value& x, Complex c);
+  Value mul_const(const Value& x, Complex c, Scale s);
+  // v is encoded on x's slots at x's level with scale s.
+  Value mul_plain(const Value& x, const std::vector<Complex>& v, Scale s);
+  // Same level required (the concept's rule); relinearised.
+  Value mul(const Value& x, const Value& y);
+  Value rescale(const Value& x) { return eval_.rescale(x); }
+  Value drop_to_level(const Value& x, Level l);
+  Value rotate(const Value& x, RotationStep k) { return eval_.rotate(x, k); }
+  Value conjugate(const Value& x) { return eval_.conjugate(x); }
+  Level level(const Value& x) const { return x.level(); }
+  Scale scale(const Value& x) const { return x.scale; }
+  double prime(Level l) const { return eval_.params().q_prime(l); }
+
+  const ckks::Evaluator& evaluator() const { return eval_; }
+
+ private:
+  const ckks::Evaluator& eval_;
+};
+
+static_assert(Backend<CkksBackend>);
+
+}  // namespace fhecnn::circuits
