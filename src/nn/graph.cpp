@@ -120,8 +120,10 @@ Shape infer_shape(const std::string& node_name, const LayerSpec& spec,
 }
 
 ValueId Graph::add_input(const std::string& value_name, Shape shape) {
-  require(input < 0, "add graph input " + value_name, "the graph already has input ",
-          values[static_cast<std::size_t>(input)].name);
+  if (input >= 0) {
+    fail("add graph input " + value_name, "the graph already has input ",
+         values[static_cast<std::size_t>(input)].name);
+  }
   require(shape.is_valid(), "add graph input " + value_name, "invalid shape ", shape);
   values.push_back({value_name, shape});
   input = static_cast<ValueId>(values.size()) - 1;
