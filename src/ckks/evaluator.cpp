@@ -150,15 +150,14 @@ void Evaluator::multiply_plain_then_add(const Ciphertext& a, const Plaintext& p,
   }
 }
 
-void Evaluator::mul_const_residues(Ciphertext& a, Complex c, Scale const_scale, bool accumulate,
-                                   Ciphertext* acc) const {
+void Evaluator::mul_const_residues(const Ciphertext& a, Complex c, Scale const_scale,
+                                   bool accumulate, Ciphertext& out) const {
   require(const_scale.value >= 1 && std::isfinite(const_scale.value), "multiply by constant",
           "constant scale ", const_scale.value, " must be finite and >= 1");
-  const Level l = accumulate ? std::min(a.level(), acc->level()) : a.level();
+  const Level l = std::min(a.level(), out.level());
+  if (out.level() > l) drop_to_level_inplace(out, l);
   const auto [re, im] = encoder_.constant_residues(c, const_scale, l);
   const std::size_t n = params_->n();
-  Ciphertext& out = accumulate ? *acc : a;
-  if (accumulate && acc->level() > l) drop_to_level_inplace(*acc, l);
   for (std::size_t part = 0; part < a.size(); ++part) {
 #pragma omp parallel for schedule(static)
     for (long il = 0; il < static_cast<long>(l.limbs()); ++il) {
@@ -168,13 +167,11 @@ void Evaluator::mul_const_residues(Ciphertext& a, Complex c, Scale const_scale, 
       scale_halves(a.parts[part].limb(i), out.parts[part].limb(i), n, lo, hi, q, accumulate);
     }
   }
-  if (!accumulate) {
-    a.scale = Scale{a.scale.value * const_scale.value};
-  }
 }
 
 void Evaluator::multiply_const_inplace(Ciphertext& a, Complex c, Scale const_scale) const {
-  mul_const_residues(a, c, const_scale, false, nullptr);
+  mul_const_residues(a, c, const_scale, false, a);
+  a.scale = Scale{a.scale.value * const_scale.value};
 }
 
 void Evaluator::multiply_const_inplace(Ciphertext& a, Complex c) const {
@@ -188,8 +185,7 @@ void Evaluator::multiply_const_then_add(const Ciphertext& a, Complex c, Scale co
           "multiply-add constant", "accumulator scale ", acc.scale, " differs from the product's ",
           Scale{a.scale.value * const_scale.value});
   require(acc.size() >= a.size(), "multiply-add constant", "accumulator has fewer parts");
-  Ciphertext& src = const_cast<Ciphertext&>(a);  // read only: accumulate writes to acc
-  mul_const_residues(src, c, const_scale, true, &acc);
+  mul_const_residues(a, c, const_scale, true, acc);
 }
 
 void Evaluator::multiply_integer_inplace(Ciphertext& a, std::int64_t k) const {

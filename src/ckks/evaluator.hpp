@@ -77,8 +77,10 @@ class Evaluator {
                                GaloisElement g) const;
   void align(Ciphertext& a, const Ciphertext& b, const char* op) const;
   const rlwe::KeyProvider& keys(const char* op) const;
-  void mul_const_residues(Ciphertext& a, Complex c, Scale const_scale, bool accumulate,
-                          Ciphertext* acc) const;
+  // out = a * round(c * const_scale) (or out += ... when accumulate), on the lower level of
+  // the two; scales are the caller's business. `out` may be `a`.
+  void mul_const_residues(const Ciphertext& a, Complex c, Scale const_scale, bool accumulate,
+                          Ciphertext& out) const;
 
   rlwe::ParamsPtr params_;
   const rlwe::KeyProvider* keys_;
