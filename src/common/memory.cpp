@@ -1,5 +1,7 @@
 #include "common/memory.hpp"
 
+#include <cstdlib>  // defines __GLIBC__ on glibc systems; the check below needs it
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
