@@ -55,4 +55,26 @@ concept InspectableBackend = Backend<B> && requires(B& b, const typename B::Valu
   { b.observe_input(x) } -> std::convertible_to<double>;
 };
 
+// A backend with hoisted rotations: rotate_hoisted(x, steps)[i] == rotate(x, steps[i]), cheaper
+// than separate rotations when there are several (CKKS shares one ModUp across them).
+template <typename B>
+concept HoistingBackend = Backend<B> && requires(B& b, const typename B::Value& x,
+                                                 const std::vector<RotationStep>& steps) {
+  { b.rotate_hoisted(x, steps) } -> std::same_as<std::vector<typename B::Value>>;
+};
+
+// rotate_hoisted where the backend has it, separate rotations elsewhere.
+template <Backend B>
+std::vector<typename B::Value> rotate_many(B& b, const typename B::Value& x,
+                                           const std::vector<RotationStep>& steps) {
+  if constexpr (HoistingBackend<B>) {
+    return b.rotate_hoisted(x, steps);
+  } else {
+    std::vector<typename B::Value> out;
+    out.reserve(steps.size());
+    for (const auto& s : steps) out.push_back(b.rotate(x, s));
+    return out;
+  }
+}
+
 }  // namespace fhecnn::circuits

@@ -25,6 +25,13 @@ class CkksBackend {
   Value drop_to_level(const Value& x, Level l);
   Value rotate(const Value& x, RotationStep k) { return eval_.rotate(x, k); }
   Value conjugate(const Value& x) { return eval_.conjugate(x); }
+  // HoistingBackend: all rotations of x share one decomposition (one ModUp).
+  std::vector<Value> rotate_hoisted(const Value& x, const std::vector<RotationStep>& steps) {
+    std::vector<int> k;
+    k.reserve(steps.size());
+    for (const auto& s : steps) k.push_back(s.value);
+    return eval_.rotate_hoisted(x, k);
+  }
   Level level(const Value& x) const { return x.level(); }
   Scale scale(const Value& x) const { return x.scale; }
   double prime(Level l) const { return eval_.params().q_prime(l); }
@@ -35,6 +42,6 @@ class CkksBackend {
   const ckks::Evaluator& eval_;
 };
 
-static_assert(Backend<CkksBackend>);
+static_assert(HoistingBackend<CkksBackend>);
 
 }  // namespace fhecnn::circuits
