@@ -4,6 +4,25 @@
 
 namespace fhecnn::circuits {
 
+namespace {
+
+void require_same_level(const rlwe::Ciphertext& x, const rlwe::Ciphertext& y, const char* what) {
+  require(x.level() == y.level(), what, "operands at different levels (", x.level().value, " and ",
+          y.level().value, ")");
+}
+
+}  // namespace
+
+CkksBackend::Value CkksBackend::add(const Value& x, const Value& y) {
+  require_same_level(x, y, "add");
+  return eval_.add(x, y);
+}
+
+CkksBackend::Value CkksBackend::sub(const Value& x, const Value& y) {
+  require_same_level(x, y, "subtract");
+  return eval_.sub(x, y);
+}
+
 CkksBackend::Value CkksBackend::add_const(const Value& x, Complex c) {
   Value r = x;
   eval_.add_const_inplace(r, c);
@@ -23,14 +42,21 @@ CkksBackend::Value CkksBackend::mul_plain(const Value& x, const std::vector<Comp
 }
 
 CkksBackend::Value CkksBackend::mul(const Value& x, const Value& y) {
-  require(x.level() == y.level(), "multiply", "operands at different levels (", x.level().value,
-          " and ", y.level().value, ")");
+  require_same_level(x, y, "multiply");
   return eval_.multiply(x, y);
 }
 
 CkksBackend::Value CkksBackend::drop_to_level(const Value& x, Level l) {
-  Value r = x;
-  eval_.drop_to_level_inplace(r, l);
+  require(l.value >= 0 && l <= x.level(), "drop to level", "target ", l, " is not in [0, ",
+          x.level().value, "]");
+  if (l == x.level()) return x;
+  // Copy the kept limbs only (copying everything, then truncating, moves the dropped ones too).
+  const ring::Basis basis = eval_.params().ring().q_basis(l);
+  Value r;
+  r.slots = x.slots;
+  r.scale = x.scale;
+  r.parts.reserve(x.parts.size());
+  for (const auto& p : x.parts) r.parts.push_back(p.select(basis));
   return r;
 }
 

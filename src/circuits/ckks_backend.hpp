@@ -1,5 +1,11 @@
 // The Backend concept (backend.hpp) on real CKKS ciphertexts: a thin adapter over
 // ckks::Evaluator, so every circuit written against the concept runs encrypted.
+// Tested against SlotBackend on encrypted data (tests/circuits/ckks_backend_test.cpp): every
+// operation and AppReLU give the simulator's levels and scales exactly, its values up to noise.
+// Preconditions are the concept's (stricter than the evaluator's, which would silently drop the
+// higher operand of add/sub/mul to the lower level): a broken one throws InvalidArgument.
+// The evaluator must outlive the backend; its keys must hold the relinearisation key (mul) and
+// the Galois keys of the rotations and conjugation used.
 #pragma once
 
 #include "circuits/backend.hpp"
@@ -13,8 +19,9 @@ class CkksBackend {
 
   explicit CkksBackend(const ckks::Evaluator& eval) : eval_(eval) {}
 
-  Value add(const Value& x, const Value& y) { return eval_.add(x, y); }
-  Value sub(const Value& x, const Value& y) { return eval_.sub(x, y); }
+  // Same level and scale (relative 1e-9) required; 0 levels.
+  Value add(const Value& x, const Value& y);
+  Value sub(const Value& x, const Value& y);
   Value add_const(const Value& x, Complex c);
   Value mul_const(const Value& x, Complex c, Scale s);
   // v is encoded on x's slots at x's level with scale s.
@@ -22,6 +29,7 @@ class CkksBackend {
   // Same level required (the concept's rule); relinearised.
   Value mul(const Value& x, const Value& y);
   Value rescale(const Value& x) { return eval_.rescale(x); }
+  // Copies only the limbs of q_0..q_l (l <= level(x)).
   Value drop_to_level(const Value& x, Level l);
   Value rotate(const Value& x, RotationStep k) { return eval_.rotate(x, k); }
   Value conjugate(const Value& x) { return eval_.conjugate(x); }

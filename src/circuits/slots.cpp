@@ -44,8 +44,26 @@ SlotBackend::Value SlotBackend::encrypt(std::vector<Complex> messages, Level lev
           " slots");
   messages.resize(slots_);
   Value v{std::move(messages), level, scale};
+  add_noise(v);
   check_fits(v, "encrypt");
   return v;
+}
+
+void SlotBackend::set_noise(const NoiseModel& model) {
+  require(model.stddev >= 0.0 && std::isfinite(model.stddev), "set noise model", "stddev ",
+          model.stddev, " must be finite and non-negative");
+  noise_ = model;
+  rng_.seed(model.seed);
+}
+
+void SlotBackend::add_noise(Value& x) const {
+  if (noise_.stddev == 0.0) return;
+  std::normal_distribution<double> gauss(0.0, noise_.stddev);
+  for (Complex& z : x.slots) {
+    const double re = gauss(rng_);
+    const double im = gauss(rng_);
+    z += Complex(re, im);
+  }
 }
 
 double SlotBackend::prime(Level level) const {
@@ -112,6 +130,7 @@ SlotBackend::Value SlotBackend::mul_const(const Value& x, Complex c, Scale const
   Value out = x;
   for (Complex& z : out.slots) z *= e;
   out.scale = Scale{x.scale.value * const_scale.value};
+  add_noise(out);
   check_fits(out, "multiply by constant");
   ++counts_.mul_const;
   return out;
@@ -126,6 +145,7 @@ SlotBackend::Value SlotBackend::mul_plain(const Value& x, const std::vector<Comp
   Value out = x;
   for (std::size_t i = 0; i < v.size(); ++i) out.slots[i] *= v[i];
   out.scale = Scale{x.scale.value * plain_scale.value};
+  add_noise(out);
   check_fits(out, "multiply by plaintext");
   ++counts_.mul_plain;
   return out;
@@ -136,6 +156,7 @@ SlotBackend::Value SlotBackend::mul(const Value& x, const Value& y) {
   Value out = x;
   for (std::size_t i = 0; i < out.slots.size(); ++i) out.slots[i] *= y.slots[i];
   out.scale = Scale{x.scale.value * y.scale.value};
+  add_noise(out);
   check_fits(out, "multiply");
   ++counts_.mul;
   return out;
@@ -146,6 +167,7 @@ SlotBackend::Value SlotBackend::rescale(const Value& x) {
   Value out = x;
   out.scale = Scale{x.scale.value / prime(x.level)};
   out.level = Level{x.level.value - 1};
+  add_noise(out);
   ++counts_.rescale;
   return out;
 }
@@ -166,6 +188,7 @@ SlotBackend::Value SlotBackend::rotate(const Value& x, RotationStep step) {
   for (long long i = 0; i < n; ++i) {
     out.slots[static_cast<std::size_t>(i)] = x.slots[static_cast<std::size_t>((i + k) % n)];
   }
+  if (k != 0) add_noise(out);  // a rotation by 0 is the identity in CKKS too (no key switch)
   ++counts_.rotate;
   return out;
 }
@@ -173,6 +196,7 @@ SlotBackend::Value SlotBackend::rotate(const Value& x, RotationStep step) {
 SlotBackend::Value SlotBackend::conjugate(const Value& x) {
   Value out = x;
   for (Complex& z : out.slots) z = std::conj(z);
+  add_noise(out);
   ++counts_.conjugate;
   return out;
 }

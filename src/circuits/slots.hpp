@@ -6,8 +6,9 @@
 // Modelled: constants are encoded as round(c * scale) (per real/imaginary part), so a constant
 // encoded at too small a scale loses precision as in CKKS; the modulus bound
 // scale * max(1, max|m|) < Q_l / 2 is checked after every product (overflow = decryption
-// failure in CKKS). Not modelled: encryption/rescale/key-switch noise, the encoding error of
-// mul_plain vectors (slot values are used as given).
+// failure in CKKS). Noise is off by default (values are the exact messages); set_noise() turns
+// on a simple injected-noise model (NoiseModel below) for encryption, rescale, key switches and
+// plaintext/constant encoding.
 //
 // Counters (counts()) give the cost of a circuit: non-scalar multiplications, scalar products,
 // rescales, rotations. observe_input() records the largest |input| a polynomial evaluation saw.
@@ -15,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <random>
 #include <vector>
 
 #include "circuits/backend.hpp"
@@ -33,6 +35,20 @@ struct SlotCounts {
   int conjugate = 0;
 };
 
+// Injected noise, in message units (the values decryption would return, i.e. after dividing
+// by the scale). When stddev > 0, every slot of the result of encrypt, rescale, mul (the
+// relinearisation key switch), rotate, conjugate (their key switches), mul_plain and mul_const
+// (their encoding) gets e = a + b i with a, b independent N(0, stddev^2): E|e|^2 = 2 stddev^2.
+// add, sub, add_const and drop_to_level add none. The same stddev is used whatever the value's
+// scale, so products before their rescale are noisier than in CKKS (where key-switch noise is
+// divided by the product's larger scale): a deliberately simple, pessimistic model. Draws come
+// from std::mt19937_64 seeded with `seed` when the model is set (simulation noise, not
+// cryptographic): the same seed and the same sequence of operations give the same values.
+struct NoiseModel {
+  double stddev = 0.0;  // per real/imaginary part of each slot; 0 = off
+  std::uint64_t seed = 0;
+};
+
 class SlotBackend {
  public:
   struct Value {
@@ -45,7 +61,13 @@ class SlotBackend {
   // Throws InvalidArgument when primes is empty or contains a value below 2.
   SlotBackend(std::vector<std::uint64_t> primes, std::size_t slots);
 
-  // A fresh value at (level, scale); fewer than slots() messages are zero-padded.
+  // Turns the injected noise on (stddev > 0) or off (stddev = 0) and reseeds the generator.
+  // Throws InvalidArgument "cannot set noise model: ..." when stddev is negative or not finite.
+  void set_noise(const NoiseModel& model);
+  const NoiseModel& noise() const { return noise_; }
+
+  // A fresh value at (level, scale); fewer than slots() messages are zero-padded. With a noise
+  // model, fresh encryption noise is added (this draws from the generator, hence not thread-safe).
   // Throws when level > top_level(), scale <= 0, or too many messages.
   Value encrypt(std::vector<Complex> messages, Level level, Scale scale) const;
   std::vector<Complex> decrypt(const Value& x) const { return x.slots; }
@@ -83,12 +105,16 @@ class SlotBackend {
   void check_binary(const Value& x, const Value& y, const char* what) const;
   void check_fits(const Value& x, const char* what) const;
   Complex encode_constant(Complex c, double scale) const;
+  // Adds the noise model's Gaussian noise to every slot of x (nothing when the model is off).
+  void add_noise(Value& x) const;
 
   std::vector<std::uint64_t> primes_;
   std::vector<double> log2_modulus_;  // prefix sums of log2 q_i
   std::size_t slots_;
   SlotCounts counts_;
   double max_input_seen_ = 0.0;
+  NoiseModel noise_;
+  mutable std::mt19937_64 rng_;  // mutable: encrypt() is const but draws noise
 };
 
 static_assert(InspectableBackend<SlotBackend>);

@@ -260,7 +260,7 @@ Ciphertext Evaluator::rotate_decomposed(const Ciphertext& a, const rlwe::Decompo
   Ciphertext r;
   r.slots = a.slots;
   r.scale = a.scale;
-  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true);
+  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true, ring::Uninitialized{});
   ring::automorphism_ntt(params_->ring(), a.parts[0], g, c0);
   ring::add_inplace(params_->ring(), c0, k0);
   r.parts = {std::move(c0), std::move(k1)};
@@ -269,8 +269,21 @@ Ciphertext Evaluator::rotate_decomposed(const Ciphertext& a, const rlwe::Decompo
 
 Ciphertext Evaluator::apply_galois(const Ciphertext& a, GaloisElement g) const {
   require(a.size() == 2, "rotate", "ciphertext must be relinearized first");
-  keys("rotate").galois_key(g);  // fail on a missing key before any work
-  return rotate_decomposed(a, switcher_.decompose(a.parts[1]), g);
+  const auto& key = keys("rotate").galois_key(g);  // fail on a missing key before any work
+  // One rotation: permute c1 (l + 1 limbs) before decomposing, cheaper than permuting every
+  // digit (dnum * (l + 1 + K) limbs) as hoisting must.
+  const auto& ring = params_->ring();
+  RnsPoly c1(a.parts[1].n(), a.parts[1].basis(), true, ring::Uninitialized{});
+  ring::automorphism_ntt(ring, a.parts[1], g, c1);
+  auto [k0, k1] = switcher_.switch_key(c1, key);
+  Ciphertext r;
+  r.slots = a.slots;
+  r.scale = a.scale;
+  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true, ring::Uninitialized{});
+  ring::automorphism_ntt(ring, a.parts[0], g, c0);
+  ring::add_inplace(ring, c0, k0);
+  r.parts = {std::move(c0), std::move(k1)};
+  return r;
 }
 
 Ciphertext Evaluator::rotate(const Ciphertext& a, RotationStep step) const {

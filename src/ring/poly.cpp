@@ -10,6 +10,9 @@ namespace fhecnn::ring {
 RnsPoly::RnsPoly(std::size_t n, Basis basis, bool ntt)
     : n_(n), basis_(std::move(basis)), ntt_(ntt), data_(n_ * basis_.size(), 0) {}
 
+RnsPoly::RnsPoly(std::size_t n, Basis basis, bool ntt, Uninitialized)
+    : n_(n), basis_(std::move(basis)), ntt_(ntt), data_(n_ * basis_.size()) {}
+
 void RnsPoly::truncate_limbs(std::size_t count) {
   require(count <= basis_.size(), "truncate polynomial", "asks ", count, " limbs of ",
           basis_.size());
@@ -25,7 +28,7 @@ void RnsPoly::erase_limb(std::size_t i) {
 }
 
 RnsPoly RnsPoly::select(const Basis& sub) const {
-  RnsPoly out(n_, sub, ntt_);
+  RnsPoly out(n_, sub, ntt_, Uninitialized{});
   for (std::size_t k = 0; k < sub.size(); ++k) {
     auto it = std::find(basis_.begin(), basis_.end(), sub[k]);
     require(it != basis_.end(), "select limbs", "prime index ", sub[k], " is not in the basis");

@@ -5,15 +5,25 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/memory.hpp"
 #include "ring/context.hpp"
 
 namespace fhecnn::ring {
+
+// Residue storage: resizing leaves new residues uninitialised (see DefaultInitAllocator).
+using LimbStorage = std::vector<u64, DefaultInitAllocator<u64>>;
+
+// Tag for the constructor that leaves the residues uninitialised.
+struct Uninitialized {};
 
 class RnsPoly {
  public:
   RnsPoly() = default;
   // Zero polynomial over `basis`, in NTT form if `ntt`.
   RnsPoly(std::size_t n, Basis basis, bool ntt);
+  // Polynomial over `basis` whose residues are left uninitialised: for outputs that the caller
+  // overwrites completely (saves a memset of the whole block).
+  RnsPoly(std::size_t n, Basis basis, bool ntt, Uninitialized);
 
   std::size_t n() const { return n_; }
   std::size_t limbs() const { return basis_.size(); }
@@ -23,8 +33,8 @@ class RnsPoly {
 
   u64* limb(std::size_t i) { return data_.data() + i * n_; }
   const u64* limb(std::size_t i) const { return data_.data() + i * n_; }
-  std::vector<u64>& data() { return data_; }
-  const std::vector<u64>& data() const { return data_; }
+  LimbStorage& data() { return data_; }
+  const LimbStorage& data() const { return data_; }
 
   // Keeps only the first `count` limbs (dropping primes from the top of the basis).
   void truncate_limbs(std::size_t count);
@@ -39,7 +49,7 @@ class RnsPoly {
   std::size_t n_ = 0;
   Basis basis_;
   bool ntt_ = false;
-  std::vector<u64> data_;
+  LimbStorage data_;
 };
 
 }  // namespace fhecnn::ring

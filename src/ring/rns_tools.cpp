@@ -8,6 +8,18 @@
 
 namespace fhecnn::ring {
 
+namespace {
+
+// x = (x - t) * s mod q, one pass (s < q, Shoup).
+void sub_then_mul_scalar(u64* x, const u64* t, u64 s, std::size_t n, const math::Modulus& q) {
+  const u64 s_shoup = math::shoup_precompute(s, q.value);
+  for (std::size_t c = 0; c < n; ++c) {
+    x[c] = math::mul_shoup(math::sub_mod(x[c], t[c], q.value), s, s_shoup, q.value);
+  }
+}
+
+}  // namespace
+
 RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
   const std::size_t nq = ctx.q_count();
   p_inv_mod_q_.resize(nq);
@@ -46,7 +58,7 @@ RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t b
           ") outside ", coeff.limbs(), " limbs");
   const Level level{static_cast<int>(coeff.limbs()) - 1};
   const std::size_t n = ctx_.n();
-  RnsPoly out(n, ctx_.qp_basis(level), true);
+  RnsPoly out(n, ctx_.qp_basis(level), true, Uninitialized{});
   Basis from(coeff.basis().begin() + static_cast<long>(begin),
              coeff.basis().begin() + static_cast<long>(end));
   // Targets: the Q_l primes outside the digit, then P (one cached converter per digit and level).
@@ -80,12 +92,12 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
     require(x.basis()[nq + j] == ctx_.p_index(j), "mod down", "last limbs are not P");
   }
   // t = x mod P in coefficient form, extended to Q_l.
-  RnsPoly tp(n, ctx_.p_basis(), true);
+  RnsPoly tp(n, ctx_.p_basis(), true, Uninitialized{});
   std::memcpy(tp.limb(0), x.limb(nq), k * n * sizeof(u64));
   from_ntt(ctx_, tp);
   Basis q_full = ctx_.q_basis(ctx_.max_level());
   const BasisConverter& conv = converter(ctx_.p_basis(), q_full);
-  RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false);
+  RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false, Uninitialized{});
   std::vector<const u64*> in(k);
   for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
   std::vector<u64*> dst(nq);
@@ -96,8 +108,7 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (long i = 0; i < static_cast<long>(nq); ++i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.limb(i));
-    math::sub_mod_vec(x.limb(i), t.limb(i), x.limb(i), n, q);
-    math::mul_scalar_mod_vec(x.limb(i), p_inv_mod_q_[i], x.limb(i), n, q);
+    sub_then_mul_scalar(x.limb(i), t.limb(i), p_inv_mod_q_[i], n, q);
   }
 }
 
@@ -113,17 +124,21 @@ void RnsTools::rescale_inplace(RnsPoly& x) const {
   const u64 half = ql.value >> 1;
   for (auto& v : last) v = math::add_mod(v, half, ql.value);
   x.truncate_limbs(l);
-#pragma omp parallel for schedule(static)
-  for (long i = 0; i < static_cast<long>(l); ++i) {
-    const auto& qi = ctx_.modulus(static_cast<PrimeIndex>(i));
-    std::vector<u64> t(n);
-    const u64 half_i = math::reduce_64(half, qi);
-    for (std::size_t c = 0; c < n; ++c) {
-      t[c] = math::sub_mod(math::reduce_64(last[c], qi), half_i, qi.value);
+#pragma omp parallel
+  {
+    LimbStorage t(n);
+#pragma omp for schedule(static)
+    for (long i = 0; i < static_cast<long>(l); ++i) {
+      const auto& qi = ctx_.modulus(static_cast<PrimeIndex>(i));
+      // t = (last mod q_i) - (half mod q_i): last < q_l < 2^64, so a Shoup product by 1 reduces it.
+      const u64 half_i = math::reduce_64(half, qi);
+      const u64 one_shoup = math::shoup_precompute(1, qi.value);
+      for (std::size_t c = 0; c < n; ++c) {
+        t[c] = math::sub_mod(math::mul_shoup(last[c], 1, one_shoup, qi.value), half_i, qi.value);
+      }
+      math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.data());
+      sub_then_mul_scalar(x.limb(i), t.data(), qlast_inv_[l][i], n, qi);
     }
-    math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.data());
-    math::sub_mod_vec(x.limb(i), t.data(), x.limb(i), n, qi);
-    math::mul_scalar_mod_vec(x.limb(i), qlast_inv_[l][i], x.limb(i), n, qi);
   }
 }
 

@@ -45,18 +45,19 @@ void dot_chunked(const std::vector<const ring::u64*>& a, const std::vector<const
 }
 
 // out0 = sum_j sigma(digit_j) * b_j, out1 = sum_j sigma(digit_j) * a_j on limb i.
+// scratch: digits * n residues when perm is given (the permuted digits).
 void inner_product_limb(const Decomposition& d, const SwitchingKey& key, std::size_t i,
                         std::size_t key_limb, const math::Modulus& q,
-                        const std::vector<std::uint32_t>* perm, ring::u64* out0,
-                        ring::u64* out1, std::size_t n) {
+                        const std::vector<std::uint32_t>* perm, ring::u64* scratch,
+                        ring::u64* out0, ring::u64* out1, std::size_t n) {
   const std::size_t digits = d.digits.size();
-  std::vector<ring::u64> permuted(perm ? digits * n : 0);
   std::vector<const ring::u64*> x(digits), kb(digits), ka(digits);
   for (std::size_t j = 0; j < digits; ++j) {
     const ring::u64* src = d.digits[j].limb(i);
     if (perm) {
-      ring::u64* dst = permuted.data() + j * n;
-      for (std::size_t c = 0; c < n; ++c) dst[c] = src[(*perm)[c]];
+      ring::u64* dst = scratch + j * n;
+      const std::uint32_t* p = perm->data();
+      for (std::size_t c = 0; c < n; ++c) dst[c] = src[p[c]];
       src = dst;
     }
     x[j] = src;
@@ -80,13 +81,17 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d, const Swi
   const std::size_t n = params_->n(), nq = d.level.limbs();
   const std::size_t key_p_offset = key.max_level.limbs();
   const std::vector<std::uint32_t>* perm = g ? &ring.automorphism_permutation(*g) : nullptr;
-  RnsPoly r0(n, basis, true), r1(n, basis, true);
-#pragma omp parallel for schedule(static)
-  for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
-    const std::size_t i = static_cast<std::size_t>(il);
-    const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
-    inner_product_limb(d, key, i, key_limb, ring.modulus(basis[i]), perm, r0.limb(i),
-                       r1.limb(i), n);
+  RnsPoly r0(n, basis, true, ring::Uninitialized{}), r1(n, basis, true, ring::Uninitialized{});
+#pragma omp parallel
+  {
+    ring::LimbStorage scratch(perm ? d.digits.size() * n : 0);
+#pragma omp for schedule(static)
+    for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
+      const std::size_t i = static_cast<std::size_t>(il);
+      const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
+      inner_product_limb(d, key, i, key_limb, ring.modulus(basis[i]), perm, scratch.data(),
+                         r0.limb(i), r1.limb(i), n);
+    }
   }
   params_->tools().mod_down_inplace(r0);
   params_->tools().mod_down_inplace(r1);

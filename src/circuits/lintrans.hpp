@@ -1,0 +1,194 @@
+// Linear transforms on packed slots: a square complex matrix given by its generalised diagonals
+// (Halevi–Shoup), applied homomorphically with baby-step giant-step rotations (Han–Ki, CT-RSA
+// 2020; Bossuat et al., EUROCRYPT 2021), the baby rotations hoisted (rotate_many).
+//
+// Semantics. A DiagonalMatrix of period P (a power of two) holds diagonal vectors d_k of length P
+// for a set of offsets k. On a backend vector x of length L (a multiple of P; the diagonals are
+// tiled to L) it computes
+//     y[j] = sum_k d_k[j mod P] * x[(j + k) mod L].
+// * DiagonalForm::block: signed offsets k in (-P, P), d_k[j] = M[j, j + k] for 0 <= j + k < P and
+//   0 elsewhere (no wrap-around). y is M applied to every P-block of x separately, for any x.
+// * DiagonalForm::cyclic: offsets k in [0, P), d_k[j] = M[j, (j + k) mod P]. y is M applied to
+//   every block only when x is P-periodic (L == P, or x repeats with period P). A matrix whose
+//   block form wraps around (a DFT's widest butterfly stage) needs about half the diagonals.
+//
+// BSGS. Offsets are written k = h (g n1 + b) with h the gcd of the offsets, b in a window of n1
+// consecutive integers (the baby steps) and g the giant index; then
+//     M x = sum_g rot( sum_b rot(d_k, -g n1 h) * rot(x, b h), g n1 h ),
+// so only the baby rotations of x (hoisted) and one rotation per giant partial sum are needed.
+// n1 and the window are chosen to minimise rotations (then giant rotations): about
+// 2 sqrt(#diagonals) - 2 for a contiguous band, the paper's "min ceil(M/g) + g - 1".
+//
+// Levels and scales. The products use the plaintext scale q_l, the prime of the input's level
+// l (backend.prime(level)), and the sum is rescaled once by that same prime, so the output has
+// level l - 1 and exactly the input's scale (s * q_l / q_l, up to the double rounding of the
+// backend's bookkeeping). The diagonal entries (times the folded factor) are what gets encoded
+// at scale q_l: their absolute encoding precision is about 1 / q_l.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "circuits/backend.hpp"
+#include "common/error.hpp"
+#include "common/types.hpp"
+
+namespace fhecnn::circuits {
+
+enum class DiagonalForm { block, cyclic };
+
+class DiagonalMatrix {
+ public:
+  using Diagonals = std::map<int, std::vector<Complex>>;
+
+  // period: a power of two. Each diagonal has `period` entries; block-form entries that would
+  // read outside the block (j + k outside [0, period)) are set to zero.
+  // Throws InvalidArgument when period is not a power of two, there is no diagonal, a diagonal
+  // has the wrong length, or an offset is outside (-period, period) (block) / [0, period)
+  // (cyclic).
+  DiagonalMatrix(std::size_t period, DiagonalForm form, Diagonals diagonals);
+
+  // The non-zero diagonals of a dense period x period matrix (rows m[j]); diagonals whose
+  // entries are all at most zero_tolerance in modulus are dropped. Throws when m is not square
+  // with a power-of-two size or is entirely zero.
+  static DiagonalMatrix from_dense(const std::vector<std::vector<Complex>>& m, DiagonalForm form,
+                                   double zero_tolerance = 0.0);
+  // The dense matrix M (rows), for both forms.
+  std::vector<std::vector<Complex>> to_dense() const;
+
+  std::size_t period() const { return period_; }
+  DiagonalForm form() const { return form_; }
+  const Diagonals& diagonals() const { return diagonals_; }
+  std::size_t count() const { return diagonals_.size(); }
+  std::vector<int> offsets() const;
+
+ private:
+  std::size_t period_;
+  DiagonalForm form_;
+  Diagonals diagonals_;
+};
+
+// a * b (b applied first). Same period required; the result is block when both are, cyclic
+// otherwise (a block operand is then read cyclically). Diagonals that come out exactly zero
+// are dropped. Cost: count(a) * count(b) * period complex products.
+// Throws InvalidArgument on a period mismatch or a zero product.
+DiagonalMatrix multiply(const DiagonalMatrix& a, const DiagonalMatrix& b);
+
+// The same matrix in cyclic form (offsets k < 0 become k + period, merged with k + period).
+DiagonalMatrix to_cyclic(const DiagonalMatrix& m);
+
+// diag(row_scale) * M: row j of the result is row j of M (block j / period) times row_scale[j].
+// row_scale.size() must be a multiple of period; it becomes the result's period, so a block
+// matrix becomes the block-diagonal matrix with blocks row_scale[block] * M (same offsets,
+// same diagonal count). Cyclic matrices only allow row_scale.size() == period.
+// Throws InvalidArgument otherwise.
+DiagonalMatrix scale_rows(const DiagonalMatrix& m, const std::vector<Complex>& row_scale);
+
+// c * M. Throws InvalidArgument when c == 0.
+DiagonalMatrix scale(const DiagonalMatrix& m, Complex c);
+
+// The cleartext reference: y[j] = sum_k d_k[j mod P] x[(j + k) mod L], L = x.size().
+// Throws InvalidArgument when L is not a positive multiple of the period.
+std::vector<Complex> apply_clear(const DiagonalMatrix& m, const std::vector<Complex>& x);
+
+// A baby-step giant-step split of a set of offsets: k = unit * (giant * baby_count + b) with
+// b in [window_start, window_start + baby_count).
+struct BsgsSplit {
+  int unit = 1;
+  int baby_count = 1;
+  int window_start = 0;
+  int baby_rotations = 0;   // distinct non-zero b
+  int giant_rotations = 0;  // distinct non-zero giant
+  int rotations() const { return baby_rotations + giant_rotations; }
+};
+
+// The split with the fewest rotations, then the fewest giant rotations (babies are hoisted).
+// Exhaustive over baby_count and windows for small or contiguous offset ranges; for large
+// sparse ranges baby_count <= 4 sqrt(range) + 8 and a few windows. Throws on empty offsets.
+BsgsSplit choose_bsgs(const std::vector<int>& offsets);
+
+// A DiagonalMatrix compiled for a backend vector length: BSGS split, diagonals times `factor`
+// and pre-rotated by their giant step (kept at the matrix period, tiled when applied).
+class LinearTransform {
+ public:
+  struct Term {
+    std::size_t baby;               // index into baby_steps()
+    std::vector<Complex> diagonal;  // rot(factor * d_k, -giant step), period entries
+  };
+  struct Giant {
+    int step;  // in [0, slots)
+    std::vector<Term> terms;
+  };
+
+  // slots: the backend's vector length (a positive multiple of m.period()). Cyclic matrices
+  // need P-periodic inputs when slots > period (see the file comment).
+  // Throws InvalidArgument when slots is not a multiple of the period or factor == 0.
+  LinearTransform(const DiagonalMatrix& m, std::size_t slots, Complex factor = Complex(1.0, 0.0));
+
+  std::size_t slots() const { return slots_; }
+  std::size_t period() const { return period_; }
+  const BsgsSplit& split() const { return split_; }
+  // Baby steps in [0, slots) (0 first when used: x itself).
+  const std::vector<int>& baby_steps() const { return babies_; }
+  const std::vector<Giant>& giants() const { return giants_; }
+
+  std::size_t diagonals() const;  // mul_plain count
+  int baby_rotations() const;     // hoisted rotations of the input
+  int giant_rotations() const;    // rotations of partial sums
+  int rotations() const { return baby_rotations() + giant_rotations(); }
+
+ private:
+  std::size_t slots_;
+  std::size_t period_;
+  BsgsSplit split_;
+  std::vector<int> babies_;
+  std::vector<Giant> giants_;
+};
+
+// Every rotation step linear_transform performs, normalised to [1, slots), sorted and unique:
+// the rotation keys it needs (for the ciphertext's slot count slots()).
+std::vector<RotationStep> rotation_steps(const LinearTransform& t);
+
+// v (period entries) repeated to `slots` entries.
+std::vector<Complex> tile(const std::vector<Complex>& v, std::size_t slots);
+
+// y = factor * M x on a backend value of t.slots() slots.
+// Preconditions: level(x) >= 1; slots(x) == t.slots(); for a cyclic matrix with
+// slots > period, x is period-periodic.
+// Cost: t.rotations() rotations (t.baby_rotations() of them hoisted together),
+// t.diagonals() mul_plain at scale q_level(x), one rescale: exactly one level; the output scale
+// equals the input scale.
+// Throws InvalidArgument at level 0 (and whatever the backend throws on a slot mismatch).
+template <Backend B>
+typename B::Value linear_transform(B& b, const typename B::Value& x, const LinearTransform& t) {
+  using Value = typename B::Value;
+  const Level level = b.level(x);
+  require(level.value >= 1, "apply linear transform", "the input is at level 0 (needs 1 level)");
+  const Scale plain_scale{b.prime(level)};
+
+  std::vector<RotationStep> nonzero;
+  for (int s : t.baby_steps()) {
+    if (s != 0) nonzero.push_back(RotationStep{s});
+  }
+  const std::vector<Value> rotated = rotate_many(b, x, nonzero);
+  std::vector<const Value*> baby(t.baby_steps().size(), &x);
+  for (std::size_t i = 0, r = 0; i < baby.size(); ++i) {
+    if (t.baby_steps()[i] != 0) baby[i] = &rotated[r++];
+  }
+
+  std::optional<Value> sum;
+  for (const auto& giant : t.giants()) {
+    std::optional<Value> inner;
+    for (const auto& term : giant.terms) {
+      Value p = b.mul_plain(*baby[term.baby], tile(term.diagonal, t.slots()), plain_scale);
+      inner = inner ? b.add(*inner, p) : std::move(p);
+    }
+    if (giant.step != 0) inner = b.rotate(*inner, RotationStep{giant.step});
+    sum = sum ? b.add(*sum, *inner) : std::move(*inner);
+  }
+  return b.rescale(*sum);
+}
+
+}  // namespace fhecnn::circuits
