@@ -25,6 +25,8 @@ SecurityCheck check_security_128(int log_n, SecretDistribution secret, int hammi
     c.bound = it == ternary.end() ? 0 : it->second;
   } else if (log_n == 16 && hamming_weight >= 192) {
     c.bound = 1553;
+  } else if (log_n == 16 && hamming_weight >= 32) {
+    c.bound = 160;
   }
   if (c.bound == 0) {
     c.reason = str_cat("no 128-bit bound is known for N = 2^", log_n,
@@ -80,6 +82,21 @@ std::uint64_t fingerprint_of(const ParamsLiteral& lit, const std::vector<ring::u
   return f;
 }
 
+void check_explicit_primes(const ParamsLiteral& lit, const std::vector<std::uint64_t>& values,
+                           const std::vector<int>& bits, const char* kind, const std::string& what) {
+  if (values.empty()) return;
+  require(values.size() == bits.size(), what, values.size(), " explicit ", kind, " primes for ",
+          bits.size(), " prime sizes");
+  const std::uint64_t two_n = std::uint64_t{2} << lit.log_n;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t q = values[i];
+    require(math::is_prime(q) && q % two_n == 1, what, kind, " prime ", q,
+            " is not an NTT-friendly prime for N = 2^", lit.log_n);
+    const int b = static_cast<int>(std::ceil(std::log2(static_cast<double>(q))));
+    require(b == bits[i], what, kind, " prime ", q, " has ", b, " bits, not ", bits[i]);
+  }
+}
+
 void validate(const ParamsLiteral& lit) {
   const std::string what = "create parameters '" + lit.name + "'";
   require(lit.log_n >= 4 && lit.log_n <= 17, what, "log N = ", lit.log_n, " is outside [4, 17]");
@@ -92,6 +109,8 @@ void validate(const ParamsLiteral& lit) {
   require(lit.log_default_scale > 0 && lit.log_default_scale < 62, what, "default scale 2^",
           lit.log_default_scale, " is outside (1, 2^62)");
   require(lit.sigma > 0 && lit.sigma < 100, what, "error sigma ", lit.sigma, " is unreasonable");
+  check_explicit_primes(lit, lit.q_values, lit.log_q, "ciphertext", what);
+  check_explicit_primes(lit, lit.p_values, lit.log_p, "special", what);
   if (lit.secret == SecretDistribution::SparseTernary) {
     require(lit.hamming_weight > 0 && lit.hamming_weight <= (1 << lit.log_n), what,
             "Hamming weight ", lit.hamming_weight, " is outside [1, N]");
@@ -107,8 +126,16 @@ std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
   std::shared_ptr<Params> p(new Params(lit));
   const std::size_t n = std::size_t{1} << lit.log_n;
   std::vector<ring::u64> used;
-  p->q_ = make_primes(lit.log_q, n, used);
-  p->p_ = make_primes(lit.log_p, n, used);
+  p->q_ = lit.q_values.empty() ? make_primes(lit.log_q, n, used) : lit.q_values;
+  used.insert(used.end(), p->q_.begin(), p->q_.end());
+  p->p_ = lit.p_values.empty() ? make_primes(lit.log_p, n, used) : lit.p_values;
+  {
+    std::vector<ring::u64> all = p->q_;
+    all.insert(all.end(), p->p_.begin(), p->p_.end());
+    std::sort(all.begin(), all.end());
+    require(std::adjacent_find(all.begin(), all.end()) == all.end(), "create parameters '" + lit.name + "'",
+            "the primes are not distinct");
+  }
   p->alpha_ = (lit.log_q.size() + static_cast<std::size_t>(lit.dnum) - 1) / static_cast<std::size_t>(lit.dnum);
   double log_qp = 0;
   for (auto q : p->q_) log_qp += std::log2(static_cast<double>(q));

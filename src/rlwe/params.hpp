@@ -27,6 +27,10 @@ struct ParamsLiteral {
   double log_default_scale = 40;
   double sigma = 3.2;           // error standard deviation
   bool allow_insecure = false;  // must be set to build parameters that fail the 128-bit check
+  // Explicit primes instead of generated ones (empty: generate from log_q / log_p). Used for
+  // parameter sets derived from another one that must share its primes (e.g. the level-0 ring
+  // of sparse-secret encapsulation). Each must be an NTT-friendly prime of the named bit size.
+  std::vector<std::uint64_t> q_values, p_values;
 };
 
 struct SecurityCheck {
@@ -37,7 +41,9 @@ struct SecurityCheck {
 };
 
 // Largest log QP with 128-bit classical security (HE standard tables; N = 2^16 dense ternary:
-// 1772; sparse ternary h >= 192 at N = 2^16: 1553 as used by common bootstrapping presets).
+// 1772; sparse ternary h >= 192 at N = 2^16: 1553 as used by common bootstrapping presets;
+// sparse ternary h >= 32 at N = 2^16: 160, for the level-0 key of sparse-secret encapsulation
+// only, see docs/security.md).
 SecurityCheck check_security_128(int log_n, SecretDistribution secret, int hamming_weight,
                                  double log_qp);
 
