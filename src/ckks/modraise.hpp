@@ -8,7 +8,7 @@
 // with a dense secret s: at level 0 the ciphertext is switched to an ephemeral sparse secret s'
 // (weight h, a key over the small modulus q_0 * p_0 * p_1 only), raised, and switched back to s at
 // the top level. EvalMod then needs K ~ 7 sqrt(h / 12) instead of several hundred.
-// Security: docs/security.md.
+// Security: docs/parameters.md.
 #pragma once
 
 #include <cstddef>

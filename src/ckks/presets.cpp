@@ -47,14 +47,30 @@ rlwe::ParamsLiteral paper_n16() {
   return lit;
 }
 
+rlwe::ParamsLiteral boot_n16() {
+  rlwe::ParamsLiteral lit;
+  lit.name = "boot_n16";
+  lit.log_n = 16;
+  lit.log_q.push_back(56);                              // q_0: ratio q_0 / scale = 2^10
+  lit.log_q.insert(lit.log_q.end(), 16, 46);            // levels 1..16: the network
+  lit.log_q.insert(lit.log_q.end(), 3, 46);             // 17..19: SlotToCoeff
+  lit.log_q.insert(lit.log_q.end(), 8, 50);             // 20..27: EvalMod
+  lit.log_q.insert(lit.log_q.end(), 3, 46);             // 28..30: CoeffToSlot
+  lit.log_p.assign(6, 50);
+  lit.dnum = 6;
+  lit.log_default_scale = 46;
+  return lit;
+}
+
 std::vector<std::string> names() {
-  return {"n16_l27_dnum3", "paper_n16", "insecure_n10", "insecure_n11", "insecure_n12",
+  return {"n16_l27_dnum3", "paper_n16", "boot_n16", "insecure_n10", "insecure_n11", "insecure_n12",
           "insecure_n13"};
 }
 
 rlwe::ParamsLiteral by_name(const std::string& name) {
   if (name == "n16_l27_dnum3") return n16_l27_dnum3();
   if (name == "paper_n16") return paper_n16();
+  if (name == "boot_n16") return boot_n16();
   for (int log_n = 10; log_n <= 13; ++log_n) {
     if (name == "insecure_n" + std::to_string(log_n)) return insecure_test(log_n);
   }

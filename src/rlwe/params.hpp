@@ -43,7 +43,7 @@ struct SecurityCheck {
 // Largest log QP with 128-bit classical security (HE standard tables; N = 2^16 dense ternary:
 // 1772; sparse ternary h >= 192 at N = 2^16: 1553 as used by common bootstrapping presets;
 // sparse ternary h >= 32 at N = 2^16: 160, for the level-0 key of sparse-secret encapsulation
-// only, see docs/security.md).
+// only, see docs/parameters.md).
 SecurityCheck check_security_128(int log_n, SecretDistribution secret, int hamming_weight,
                                  double log_qp);
 
