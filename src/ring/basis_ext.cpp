@@ -37,9 +37,27 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
       hat_mod_[j][i] = prod;
     }
   }
+  a_multiple_.assign(to_.size(), std::vector<u64>(k + 1));
+  for (std::size_t j = 0; j < to_.size(); ++j) {
+    const auto& bj = ctx.modulus(to_[j]);
+    u64 a = 1;
+    for (std::size_t m = 0; m < k; ++m) a = math::mul_mod(a, math::reduce_64(ctx.modulus(from_[m]).value, bj), bj);
+    for (std::size_t v = 0; v <= k; ++v) a_multiple_[j][v] = math::mul_mod(a, v % bj.value, bj);
+  }
+  inv_a_.resize(k);
+  for (std::size_t i = 0; i < k; ++i) inv_a_[i] = 1.0 / static_cast<double>(ctx.modulus(from_[i]).value);
 }
 
 void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t out_count) const {
+  convert_impl(in, out, out_count, false);
+}
+
+void BasisConverter::convert_exact(const u64* const* in, u64* const* out, std::size_t out_count) const {
+  convert_impl(in, out, out_count, true);
+}
+
+void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::size_t out_count,
+                                  bool exact) const {
   require(out_count <= to_.size(), "convert basis", out_count, " target limbs of ", to_.size());
   const std::size_t n = ctx_.n(), k = from_.size();
   // y_i = x_i * (A/a_i)^-1 mod a_i, limb-major.
@@ -52,6 +70,17 @@ void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t 
     for (std::size_t c = 0; c < n; ++c) yi[c] = math::mul_shoup(in[i][c], w, ws, q);
   }
   for (std::size_t i = 0; i < k; ++i) cols[i] = y.data() + i * n;
+  // The overflow u = floor(sum_i y_i / a_i) of sum_i y_i (A/a_i) = x + u A.
+  std::vector<std::uint8_t> u;
+  if (exact) {
+    u.resize(n);
+#pragma omp parallel for schedule(static)
+    for (long c = 0; c < static_cast<long>(n); ++c) {
+      double f = 0;
+      for (std::size_t i = 0; i < k; ++i) f += static_cast<double>(cols[i][c]) * inv_a_[i];
+      u[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(f);
+    }
+  }
   // out_j = sum_i y_i * (A/a_i mod b_j) mod b_j, in chunks of at most 16 sources.
 #pragma omp parallel for schedule(static)
   for (long j = 0; j < static_cast<long>(out_count); ++j) {
@@ -66,6 +95,11 @@ void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t 
         math::dot_mod_columns(cols.data() + first, hat_mod_[j].data() + first, cnt, part.data(), n, bj);
         math::add_mod_vec(out[j], part.data(), out[j], n, bj);
       }
+    }
+    if (exact) {
+      const u64* am = a_multiple_[static_cast<std::size_t>(j)].data();
+      u64* o = out[j];
+      for (std::size_t c = 0; c < n; ++c) o[c] = math::sub_mod(o[c], am[u[c]], bj.value);
     }
   }
 }

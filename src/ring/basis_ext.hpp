@@ -19,12 +19,20 @@ class BasisConverter {
   // in: limbs over `from` (coefficient form, in[i] points at n residues mod from[i]);
   // out: out[j] receives n residues mod to[j] for j < out_count (a prefix of `to`).
   void convert(const u64* const* in, u64* const* out, std::size_t out_count) const;
+  // As convert, but exact: out[j] receives x mod b_j for the representative x in [0, A) (the
+  // overflow u is computed in floating point, Halevi-Polyakov-Shoup; off by one A only when
+  // x / A lies within ~1e-14 of an integer).
+  void convert_exact(const u64* const* in, u64* const* out, std::size_t out_count) const;
 
  private:
   const RingContext& ctx_;
   Basis from_, to_;
   std::vector<u64> hat_inv_, hat_inv_shoup_;   // (A/a_i)^-1 mod a_i
   std::vector<std::vector<u64>> hat_mod_;      // [j][i] = (A/a_i) mod b_j
+  std::vector<std::vector<u64>> a_multiple_;   // [j][v] = v * A mod b_j, v = 0..k
+  std::vector<double> inv_a_;                  // 1 / a_i
+
+  void convert_impl(const u64* const* in, u64* const* out, std::size_t out_count, bool exact) const;
 };
 
 }  // namespace fhecnn::ring

@@ -31,6 +31,18 @@ RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
     }
     p_inv_mod_q_[i] = ctx.p_count() ? math::inv_mod(p, qi) : 1;
   }
+  // floor(P / 2) = (P - 1) / 2 (P odd) mod each prime m: (P mod m - 1) * 2^-1 mod m.
+  const auto half_p_mod = [&](const math::Modulus& m) {
+    u64 p = 1;
+    for (std::size_t j = 0; j < ctx.p_count(); ++j) {
+      p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, m), m);
+    }
+    const u64 inv2 = (m.value + 1) / 2;
+    return math::mul_mod(math::sub_mod(p, 1 % m.value, m.value), inv2, m);
+  };
+  half_p_mod_q_.resize(nq);
+  for (std::size_t i = 0; i < nq; ++i) half_p_mod_q_[i] = half_p_mod(ctx.modulus(static_cast<PrimeIndex>(i)));
+  for (std::size_t j = 0; j < ctx.p_count(); ++j) half_p_mod_p_.push_back(half_p_mod(ctx.modulus(ctx.p_index(j))));
   qlast_inv_.resize(nq);
   for (std::size_t l = 1; l < nq; ++l) {
     qlast_inv_[l].resize(l);
@@ -95,6 +107,12 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   RnsPoly tp(n, ctx_.p_basis(), true, Uninitialized{});
   std::memcpy(tp.limb(0), x.limb(nq), k * n * sizeof(u64));
   from_ntt(ctx_, tp);
+  // Round instead of floor: t = [x + P/2]_P - P/2 (exact conversion), so (x - t) / P = round(x / P).
+  for (std::size_t j = 0; j < k; ++j) {
+    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = half_p_mod_p_[j];
+    u64* v = tp.limb(j);
+    for (std::size_t c = 0; c < n; ++c) v[c] = math::add_mod(v[c], h, pj);
+  }
   Basis q_full = ctx_.q_basis(ctx_.max_level());
   const BasisConverter& conv = converter(ctx_.p_basis(), q_full);
   RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false, Uninitialized{});
@@ -102,13 +120,16 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
   std::vector<u64*> dst(nq);
   for (std::size_t i = 0; i < nq; ++i) dst[i] = t.limb(i);
-  conv.convert(in.data(), dst.data(), nq);
+  conv.convert_exact(in.data(), dst.data(), nq);
   x.truncate_limbs(nq);
 #pragma omp parallel for schedule(static)
   for (long i = 0; i < static_cast<long>(nq); ++i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
-    math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.limb(i));
-    sub_then_mul_scalar(x.limb(i), t.limb(i), p_inv_mod_q_[i], n, q);
+    u64* ti = t.limb(i);
+    const u64 h = half_p_mod_q_[i];
+    for (std::size_t c = 0; c < n; ++c) ti[c] = math::sub_mod(ti[c], h, q.value);
+    math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), ti);
+    sub_then_mul_scalar(x.limb(i), ti, p_inv_mod_q_[i], n, q);
   }
 }
 

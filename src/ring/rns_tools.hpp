@@ -23,7 +23,8 @@ class RnsTools {
   RnsPoly mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t begin,
                  std::size_t end) const;
 
-  // x over Q_l P (NTT form) -> round-ish(x / P) over Q_l (NTT form).
+  // x over Q_l P (NTT form) -> round(x / P) over Q_l (NTT form): centred, with exact basis
+  // conversion (no fast-conversion overflow), so key switching adds no bias.
   // Cost: K inverse NTTs + (l + 1) forward NTTs.
   void mod_down_inplace(RnsPoly& x) const;
 
@@ -37,6 +38,7 @@ class RnsTools {
  private:
   const RingContext& ctx_;
   std::vector<u64> p_inv_mod_q_;                 // P^-1 mod q_i
+  std::vector<u64> half_p_mod_q_, half_p_mod_p_;  // floor(P / 2) mod q_i, mod p_j
   std::vector<std::vector<u64>> qlast_inv_;      // [l][i] = q_l^-1 mod q_i, i < l
   mutable std::mutex mutex_;
   mutable std::map<std::pair<Basis, Basis>, std::unique_ptr<BasisConverter>> converters_;

@@ -110,6 +110,34 @@ TEST(Ring, ModUpThenModDownRecoversTheInput) {
   for (std::size_t k = 0; k < ctx.n(); ++k) ASSERT_NEAR(static_cast<double>(value_at(ctx, up, k)), v[k], 2.0);
 }
 
+// x = y P + r with small r of either sign: ModDown must return round(x / P) = y exactly
+// (a floor, or the fast conversion's overflow u, would bias the result by -1 .. -K).
+TEST(Ring, ModDownRoundsToTheNearestInteger) {
+  Fixture f(10, 3, 4);
+  const auto& ctx = *f.ctx;
+  const Level l{2};
+  const auto y = small_poly(ctx.n(), 1000, 6);
+  const auto r = small_poly(ctx.n(), std::int64_t{1} << 40, 7);
+  RnsPoly x = from_signed(ctx, r, ctx.qp_basis(l));  // r on every limb
+  RnsPoly yq = from_signed(ctx, y, ctx.q_basis(l));
+  for (std::size_t i = 0; i < yq.limbs(); ++i) {
+    const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
+    u64 p = 1;
+    for (std::size_t j = 0; j < ctx.p_count(); ++j) {
+      p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, qi), qi);
+    }
+    for (std::size_t c = 0; c < ctx.n(); ++c) {
+      x.limb(i)[c] = math::add_mod(x.limb(i)[c], math::mul_mod(yq.limb(i)[c], p, qi), qi.value);
+    }
+  }
+  to_ntt(ctx, x);
+  f.tools->mod_down_inplace(x);
+  from_ntt(ctx, x);
+  int off = 0;
+  for (std::size_t k = 0; k < ctx.n(); ++k) off += value_at(ctx, x, k) != static_cast<long double>(y[k]);
+  EXPECT_EQ(off, 0) << "coefficients not rounded to y";
+}
+
 TEST(Ring, AutomorphismInNttFormMatchesCoefficientForm) {
   Fixture f(10, 2, 1);
   const auto& ctx = *f.ctx;
