@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks that print JSON to stdout (logs on stderr). Usage:
 #   scripts/bench.sh core [PRESET] [REPS]   core CKKS operations at N = 2^16, 1 and 2 threads
+#   scripts/bench.sh poly [PRESET] [REPS]   AppReLU (alpha 13) on one ciphertext at N = 2^16, 1 and 2 threads
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-}"
@@ -14,8 +15,12 @@ case "$what" in
     build report_core
     exec build/release/bench/report_core "$@"
     ;;
+  poly)
+    build report_poly
+    exec build/release/bench/report_poly "$@"
+    ;;
   *)
-    echo "usage: scripts/bench.sh core [PRESET] [REPS]" >&2
+    echo "usage: scripts/bench.sh core|poly [PRESET] [REPS]" >&2
     exit 2
     ;;
 esac

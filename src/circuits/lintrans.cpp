@@ -328,4 +328,8 @@ std::vector<RotationStep> rotation_steps(const LinearTransform& t) {
   return out;
 }
 
+std::vector<RotationStep> rotation_steps(const DiagonalMatrix& m, std::size_t slots) {
+  return rotation_steps(LinearTransform(m, slots));
+}
+
 }  // namespace fhecnn::circuits

@@ -150,6 +150,8 @@ class LinearTransform {
 // Every rotation step linear_transform performs, normalised to [1, slots), sorted and unique:
 // the rotation keys it needs (for the ciphertext's slot count slots()).
 std::vector<RotationStep> rotation_steps(const LinearTransform& t);
+// The same for m compiled at `slots` (throws as the LinearTransform constructor).
+std::vector<RotationStep> rotation_steps(const DiagonalMatrix& m, std::size_t slots);
 
 // v (period entries) repeated to `slots` entries.
 std::vector<Complex> tile(const std::vector<Complex>& v, std::size_t slots);

@@ -51,14 +51,14 @@ rlwe::ParamsLiteral boot_n16() {
   rlwe::ParamsLiteral lit;
   lit.name = "boot_n16";
   lit.log_n = 16;
-  lit.log_q.push_back(56);                              // q_0: ratio q_0 / scale = 2^10
-  lit.log_q.insert(lit.log_q.end(), 16, 46);            // levels 1..16: the network
-  lit.log_q.insert(lit.log_q.end(), 3, 46);             // 17..19: SlotToCoeff
+  lit.log_q.push_back(50);                              // q_0 (= the bootstrapping scale)
+  lit.log_q.insert(lit.log_q.end(), 16, 42);            // levels 1..16: the network
+  lit.log_q.insert(lit.log_q.end(), 3, 42);             // 17..19: SlotToCoeff
   lit.log_q.insert(lit.log_q.end(), 8, 50);             // 20..27: EvalMod
-  lit.log_q.insert(lit.log_q.end(), 3, 46);             // 28..30: CoeffToSlot
-  lit.log_p.assign(6, 50);
-  lit.dnum = 6;
-  lit.log_default_scale = 46;
+  lit.log_q.insert(lit.log_q.end(), 3, 50);             // 28..30: CoeffToSlot
+  lit.log_p.assign(7, 50);
+  lit.dnum = 5;
+  lit.log_default_scale = 42;
   return lit;
 }
 

@@ -1,0 +1,159 @@
+#include "circuits/boot.hpp"
+
+#include <cmath>
+#include <map>
+#include <numbers>
+
+#include "common/error.hpp"
+
+namespace fhecnn::circuits {
+
+namespace {
+
+bool is_power_of_two(std::size_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+int evalmod_levels(const EvalModSpec& s) { return chebyshev_depth(s.degree) + s.double_angles; }
+
+rlwe::Ciphertext with_slots(rlwe::Ciphertext c, std::size_t slots) {
+  c.slots = slots;
+  return c;
+}
+
+}  // namespace
+
+Bootstrapper::Bootstrapper(rlwe::ParamsPtr params, const BootstrapConfig& config)
+    : params_(std::move(params)), config_(config) {
+  const std::string what = "build bootstrapper";
+  const std::size_t half = params_->max_slots();
+  require(is_power_of_two(config_.slots) && config_.slots >= 2 && config_.slots <= half, what,
+          "slots = ", config_.slots, " is not a power of two in [2, ", half, "]");
+  if (config_.output_scale.value <= 0) config_.output_scale = params_->default_scale();
+  sparse_ = config_.slots < half;
+  const int used = config_.cts_levels + evalmod_levels(config_.evalmod) + config_.stc_levels;
+  output_level_ = Level{params_->max_level().value - used};
+  require(output_level_.value >= 1, what, "the chain has ", params_->max_level().value,
+          " levels above q_0 but bootstrapping uses ", used);
+  const DftLayout layout = sparse_ ? DftLayout::real_packed : DftLayout::complex_slots;
+  const double n = static_cast<double>(config_.slots);
+  const double sub_sum_gain = static_cast<double>(half) / n;
+  const double K = config_.evalmod.K;
+  // (x + conj x) doubles: CoeffToSlot scales by 1 / (2 K gain) so EvalMod sees (I + f) / K.
+  DftOptions cts_opt;
+  cts_opt.levels = config_.cts_levels;
+  cts_opt.scalar = Complex(1.0 / (2.0 * K * sub_sum_gain), 0.0);
+  cts_ = make_coeff_to_slot(config_.slots, layout, cts_opt);
+  // sin(2 pi f) ~ 2 pi f with f = scale_in m / q_0: SlotToCoeff multiplies by q_0 / (2 pi
+  // scale_nominal) (the per-call ratio goes into EvalMod's target scale), and by 1/2 when
+  // x + conj(x) follows.
+  DftOptions stc_opt;
+  stc_opt.levels = config_.stc_levels;
+  const double q0 = static_cast<double>(params_->q_primes()[0]);
+  const double half_factor = config_.remove_imaginary ? 0.5 : 1.0;
+  stc_opt.scalar = Complex(half_factor * q0 / (2.0 * std::numbers::pi * config_.output_scale.value), 0.0);
+  stc_ = make_slot_to_coeff(config_.slots, layout, stc_opt);
+  evalmod_ = evalmod_poly(config_.evalmod);
+}
+
+BootstrapKeyPlan Bootstrapper::key_plan() const {
+  BootstrapKeyPlan plan;
+  plan.hamming_weight = config_.hamming_weight;
+  const Level top = params_->max_level();
+  const Level stc_level{output_level_.value + config_.stc_levels};
+  const std::size_t half = params_->max_slots();
+  for (std::size_t s = config_.slots; sparse_ && s < half; s *= 2) {
+    plan.rotations.push_back({static_cast<int>(s), half, top});
+  }
+  for (const auto& r : rotation_steps(cts_)) plan.rotations.push_back({r.value, cts_.slots, top});
+  for (const auto& r : rotation_steps(stc_)) plan.rotations.push_back({r.value, stc_.slots, stc_level});
+  plan.conjugation_level = top;
+  return plan;
+}
+
+ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
+                                           const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys) {
+  rlwe::KeyGenerator kg(params);
+  // One key per Galois element, at the highest level any use needs.
+  std::map<std::uint64_t, Level> need;
+  for (const auto& r : plan.rotations) {
+    const GaloisElement g = params->rotation_element(RotationStep{r.step}, r.slots);
+    if (g.value == 1) continue;
+    auto [it, fresh] = need.emplace(g.value, r.level);
+    if (!fresh && it->second < r.level) it->second = r.level;
+  }
+  const auto covered = [&](GaloisElement g, Level level) {
+    return keys.has_galois_key(g) && keys.galois_key(g).max_level >= level;
+  };
+  for (const auto& [g, level] : need) {
+    if (!covered(GaloisElement{g}, level)) {
+      keys.add_galois_key(GaloisElement{g}, kg.gen_galois_key(sk, GaloisElement{g}, level));
+    }
+  }
+  if (!covered(params->conjugation_element(), plan.conjugation_level)) {
+    kg.add_conjugation_key(keys, sk, plan.conjugation_level);
+  }
+  return ckks::gen_encapsulation_keys(params, sk, plan.hamming_weight);
+}
+
+rlwe::Ciphertext Bootstrapper::raise(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
+                                     const rlwe::Ciphertext& c) const {
+  rlwe::Ciphertext low = c;
+  eval.drop_to_level_inplace(low, Level{0});
+  rlwe::Ciphertext up = ckks::encapsulated_mod_raise(params_, enc, low);
+  require(up.level() == params_->max_level(), "bootstrap", "the encapsulation key reaches level ",
+          up.level().value, ", not the top ", params_->max_level().value);
+  // Declared scale q_0: the slots now hold the coefficients (I + f) in units of q_0.
+  up.scale = Scale{static_cast<double>(params_->q_primes()[0])};
+  return up;
+}
+
+rlwe::Ciphertext Bootstrapper::sub_sum(const ckks::Evaluator& eval, rlwe::Ciphertext x) const {
+  const std::size_t half = params_->max_slots();
+  x.slots = half;
+  for (std::size_t s = config_.slots; s < half; s *= 2) {
+    x = eval.add(x, eval.rotate(x, RotationStep{static_cast<int>(s)}));
+  }
+  return x;
+}
+
+rlwe::Ciphertext Bootstrapper::mod_and_back_sparse(const ckks::Evaluator& eval, CkksBackend& b,
+                                                   const rlwe::Ciphertext& coeffs,
+                                                   double scale_in) const {
+  rlwe::Ciphertext x = coeff_to_slot(b, with_slots(coeffs, cts_.slots), cts_);
+  x = eval.add(x, eval.conjugate(x));
+  const Scale target{config_.output_scale.value * config_.output_scale.value / scale_in};
+  x = eval_mod(b, x, evalmod_, target);
+  return slot_to_coeff(b, x, stc_);
+}
+
+rlwe::Ciphertext Bootstrapper::mod_and_back_full(const ckks::Evaluator& eval, CkksBackend& b,
+                                                 const rlwe::Ciphertext& coeffs,
+                                                 double scale_in) const {
+  const rlwe::Ciphertext w = coeff_to_slot(b, coeffs, cts_);
+  const rlwe::Ciphertext w_conj = eval.conjugate(w);
+  rlwe::Ciphertext re = eval.add(w, w_conj);
+  // (w - conj w) * (-i): the imaginary parts as real slots (the constant -i is exact at scale 1).
+  rlwe::Ciphertext im = b.mul_const(eval.sub(w, w_conj), Complex(0.0, -1.0), Scale{1.0});
+  const Scale target{config_.output_scale.value * config_.output_scale.value / scale_in};
+  re = eval_mod(b, re, evalmod_, target);
+  im = eval_mod(b, im, evalmod_, target);
+  rlwe::Ciphertext z = eval.add(re, b.mul_const(im, Complex(0.0, 1.0), Scale{1.0}));
+  return slot_to_coeff(b, z, stc_);
+}
+
+rlwe::Ciphertext Bootstrapper::bootstrap(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
+                                         const rlwe::Ciphertext& c) const {
+  require(c.slots == config_.slots, "bootstrap", "the ciphertext has ", c.slots,
+          " slots but the bootstrapper was built for ", config_.slots);
+  require(c.size() == 2, "bootstrap", "the ciphertext has ", c.size(), " parts; relinearise first");
+  const double scale_in = c.scale.value;
+  CkksBackend b(eval);
+  rlwe::Ciphertext x = raise(eval, enc, c);
+  rlwe::Ciphertext y = sparse_ ? mod_and_back_sparse(eval, b, sub_sum(eval, std::move(x)), scale_in)
+                               : mod_and_back_full(eval, b, x, scale_in);
+  if (config_.remove_imaginary) y = eval.add(y, eval.conjugate(y));
+  y.slots = config_.slots;
+  y.scale = config_.output_scale;  // exact: see the EvalMod target above
+  return y;
+}
+
+}  // namespace fhecnn::circuits

@@ -1,0 +1,106 @@
+// Bootstrapping at a small insecure ring (N = 2^12): precision of real messages for sparse and
+// full slot counts, the output level and exact output scale, the imaginary part removed, and
+// the keys limited to their levels.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "circuits/boot.hpp"
+#include "ckks/precision.hpp"
+#include "common/error.hpp"
+#include "testing/ckks_env.hpp"
+
+namespace fhecnn::circuits {
+namespace {
+
+rlwe::ParamsLiteral boot_test_literal() {
+  rlwe::ParamsLiteral lit;
+  lit.name = "insecure_boot_n12";
+  lit.log_n = 12;
+  lit.log_q.push_back(50);
+  lit.log_q.insert(lit.log_q.end(), 2, 42);  // the shape of boot_n16 with 2 network levels
+  lit.log_q.insert(lit.log_q.end(), 3, 42);
+  lit.log_q.insert(lit.log_q.end(), 8, 50);
+  lit.log_q.insert(lit.log_q.end(), 3, 50);
+  lit.log_p.assign(7, 50);
+  lit.dnum = 3;
+  lit.log_default_scale = 42;
+  lit.allow_insecure = true;
+  return lit;
+}
+
+struct BootEnv {
+  testing::CkksEnv env{boot_test_literal()};
+  std::map<std::size_t, std::unique_ptr<Bootstrapper>> boots;
+  std::map<std::size_t, ckks::EncapsulationKeys> enc;
+
+  const Bootstrapper& boot(std::size_t slots) {
+    auto it = boots.find(slots);
+    if (it == boots.end()) {
+      BootstrapConfig cfg;
+      cfg.slots = slots;
+      auto b = std::make_unique<Bootstrapper>(env.params, cfg);
+      enc[slots] = gen_bootstrap_keys(env.params, env.sk, b->key_plan(), env.keys);
+      it = boots.emplace(slots, std::move(b)).first;
+    }
+    return *it->second;
+  }
+};
+
+BootEnv& boot_env() {
+  static BootEnv e;
+  return e;
+}
+
+void check_bootstrap(std::size_t slots, double min_bits, double mean_bits) {
+  auto& e = boot_env();
+  const auto& boot = e.boot(slots);
+  const auto msg = testing::random_real(slots, 1.0, 11 + static_cast<unsigned>(slots));
+  auto ct = e.env.encrypt(msg, slots);
+  e.env.eval->drop_to_level_inplace(ct, Level{0});
+  const auto out = boot.bootstrap(*e.env.eval, e.enc.at(slots), ct);
+  EXPECT_EQ(out.level(), boot.output_level());
+  EXPECT_EQ(out.level().value, 2);
+  EXPECT_EQ(out.scale.value, e.env.params->default_scale().value);
+  EXPECT_EQ(out.slots, slots);
+  const auto got = e.env.decrypt(out);
+  const auto stats = ckks::measure_precision(msg, got);
+  EXPECT_GE(stats.min_bits, min_bits) << "slots " << slots;
+  EXPECT_GE(stats.mean_bits, mean_bits) << "slots " << slots;
+  double max_imag = 0;
+  for (const auto& z : got) max_imag = std::max(max_imag, std::fabs(z.imag()));
+  EXPECT_LT(max_imag, std::ldexp(1.0, -20)) << "imaginary part not removed";
+  std::cerr << "[boot n=" << slots << "] min " << stats.min_bits << " mean " << stats.mean_bits
+            << " bits, max |imag| " << max_imag << "\n";
+}
+
+TEST(Bootstrap, SparseSlotsRecoverRealMessages) { check_bootstrap(256, 16.0, 19.0); }
+
+TEST(Bootstrap, FullSlotsRecoverRealMessages) { check_bootstrap(2048, 16.0, 19.0); }
+
+TEST(Bootstrap, KeysAreLimitedToTheirLevels) {
+  auto& e = boot_env();
+  const auto plan = e.boot(256).key_plan();
+  bool has_low = false;
+  for (const auto& r : plan.rotations) has_low |= r.level < e.env.params->max_level();
+  EXPECT_TRUE(has_low) << "SlotToCoeff keys should sit below the top level";
+}
+
+TEST(Bootstrap, RejectsBadConfigurations) {
+  auto& e = boot_env();
+  BootstrapConfig cfg;
+  cfg.slots = 3;
+  EXPECT_THROW(Bootstrapper(e.env.params, cfg), InvalidArgument);
+  cfg.slots = 4096;
+  EXPECT_THROW(Bootstrapper(e.env.params, cfg), InvalidArgument);
+  cfg.slots = 256;
+  cfg.stc_levels = 5;  // 3 + 8 + 5 = 16 levels: the chain has only 16 above q_0, none left
+  EXPECT_THROW(Bootstrapper(e.env.params, cfg), InvalidArgument);
+  const auto& boot = e.boot(256);
+  auto ct = e.env.encrypt(testing::random_real(128, 1.0, 3), 128);
+  EXPECT_THROW(boot.bootstrap(*e.env.eval, e.enc.at(256), ct), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace fhecnn::circuits
