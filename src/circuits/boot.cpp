@@ -69,6 +69,15 @@ BootstrapKeyPlan Bootstrapper::key_plan() const {
   return plan;
 }
 
+int Bootstrapper::key_switches() const {
+  int sub_sum = 0;
+  for (std::size_t s = config_.slots; sparse_ && s < params_->max_slots(); s *= 2) ++sub_sum;
+  const int evalmod = plan_chebyshev(config_.evalmod.degree, Parity::None).nonscalar_mults() +
+                      config_.evalmod.double_angles;
+  const int conjugations = 1 + (config_.remove_imaginary ? 1 : 0);
+  return 2 + sub_sum + cts_.rotations() + stc_.rotations() + conjugations + (sparse_ ? 1 : 2) * evalmod;
+}
+
 ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
                                            const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys) {
   rlwe::KeyGenerator kg(params);

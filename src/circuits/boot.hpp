@@ -68,6 +68,9 @@ class Bootstrapper {
   // The keys this bootstrapper uses (give to gen_bootstrap_keys on the client).
   BootstrapKeyPlan key_plan() const;
   Level output_level() const { return output_level_; }
+  // Key switches per bootstrap: encapsulation 2, SubSum, DFT rotations, conjugations, EvalMod
+  // relinearisations (two EvalMods for full slots).
+  int key_switches() const;
   const BootstrapConfig& config() const { return config_; }
   const DftPlan& cts_plan() const { return cts_; }
   const DftPlan& stc_plan() const { return stc_; }

@@ -109,12 +109,22 @@ Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale sc
   const auto& ring = params_->ring();
   Plaintext pt{ring::RnsPoly(n, ring.q_basis(level), false), scale, slots};
   const long double s = scale.value;
-  for (std::size_t i = 0; i < level.limbs(); ++i) {
-    const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(i));
-    ring::u64* x = pt.poly.limb(i);
+  // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
+  std::vector<std::int64_t> ints(2 * slots);
+  bool small = true;
+  for (std::size_t k = 0; k < slots && small; ++k) {
+    const long double re = std::nearbyint(s * v[k].real()), im = std::nearbyint(s * v[k].imag());
+    small = std::fabs(re) < 9.2e18L && std::fabs(im) < 9.2e18L;
+    ints[k] = small ? static_cast<std::int64_t>(re) : 0;
+    ints[k + slots] = small ? static_cast<std::int64_t>(im) : 0;
+  }
+#pragma omp parallel for schedule(static)
+  for (long il = 0; il < static_cast<long>(level.limbs()); ++il) {
+    const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(il));
+    ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
     for (std::size_t k = 0; k < slots; ++k) {
-      x[k * gap] = real_to_residue(s * v[k].real(), q);
-      x[k * gap + n / 2] = real_to_residue(s * v[k].imag(), q);
+      x[k * gap] = small ? math::from_signed(ints[k], q) : real_to_residue(s * v[k].real(), q);
+      x[k * gap + n / 2] = small ? math::from_signed(ints[k + slots], q) : real_to_residue(s * v[k].imag(), q);
     }
   }
   ring::to_ntt(ring, pt.poly);

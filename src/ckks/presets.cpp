@@ -57,7 +57,8 @@ rlwe::ParamsLiteral boot_n16() {
   lit.log_q.insert(lit.log_q.end(), 8, 50);             // 20..27: EvalMod
   lit.log_q.insert(lit.log_q.end(), 3, 50);             // 28..30: CoeffToSlot
   lit.log_p.assign(7, 50);
-  lit.dnum = 5;
+  lit.dnum = 6;  // 6 primes per digit (<= 300 bits) under P ~ 350 bits: key switching at the
+                 // bootstrapping scale 2^50 adds no noise above the rescaling noise
   lit.log_default_scale = 42;
   return lit;
 }

@@ -30,9 +30,18 @@ void expect_error(F&& f, const std::string& text) {
   }
 }
 
-// N = 2^11: special_fft / special_ifft for every n <= 1024.
+// N = 2^15: special_fft / special_ifft for every n <= 2^14 (an insecure one-level ring; only
+// its encoder is used).
 const ckks::Encoder& encoder() {
-  static const ckks::Encoder e(rlwe::Params::create(ckks::presets::insecure_test(11, 2, 1)));
+  static const ckks::Encoder e([] {
+    rlwe::ParamsLiteral lit;
+    lit.name = "insecure_encoder_n15";
+    lit.log_n = 15;
+    lit.log_q = {50};
+    lit.log_p = {50};
+    lit.allow_insecure = true;
+    return rlwe::Params::create(lit);
+  }());
   return e;
 }
 
@@ -224,9 +233,8 @@ TEST(Dft, ComplexSlotsRoundTripKeepsLevelsAndScale) {
 
 // The paper's sparse bootstrapping with real packing: CtS, x + conj(x) (the bootstrapper's step),
 // StC with x + rot(x, n), then imaginary removal y + conj(y) with the 1/2 folded into StC.
-TEST(Dft, RealPackedPipelineIsTheIdentityAndRemovesTheImaginaryPart) {
+void check_real_packed_pipeline(std::size_t n) {
   std::mt19937_64 rng(4);
-  const std::size_t n = 64;
   const double c1 = 1.0 / (2 * 25 * 4.0);  // 1 / (2K N/(2n)) for K = 25, N/(2n) = 4
   const DftPlan cts = make_coeff_to_slot(n, DftLayout::real_packed, {3, {}, c1});
   const DftPlan stc = make_slot_to_coeff(n, DftLayout::real_packed, {3, {}, 1.0 / (2 * c1)});
@@ -265,6 +273,13 @@ TEST(Dft, RealPackedPipelineIsTheIdentityAndRemovesTheImaginaryPart) {
   double max_imag = 0.0;  // the removal had something to remove
   for (const auto& zj : z) max_imag = std::max(max_imag, std::abs(zj.imag()));
   EXPECT_GT(max_imag, 0.5);
+}
+
+TEST(Dft, RealPackedPipelineIsTheIdentityAndRemovesTheImaginaryPart) { check_real_packed_pipeline(64); }
+
+// The sizes bootstrapping uses at N = 2^16 (2^14: 14 layers in 3 factors of up to 5 layers).
+TEST(Dft, RealPackedPipelineAtNetworkSizes) {
+  for (std::size_t n : {std::size_t{4096}, std::size_t{16384}}) check_real_packed_pipeline(n);
 }
 
 TEST(Dft, RotationStepsAreExactlyTheKeysThePlansNeed) {
