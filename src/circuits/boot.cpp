@@ -37,17 +37,21 @@ Bootstrapper::Bootstrapper(rlwe::ParamsPtr params, const BootstrapConfig& config
   const double n = static_cast<double>(config_.slots);
   const double sub_sum_gain = static_cast<double>(half) / n;
   const double K = config_.evalmod.K;
-  // (x + conj x) doubles: CoeffToSlot scales by 1 / (2 K gain) so EvalMod sees (I + f) / K.
+  const double q0 = static_cast<double>(params_->q_primes()[0]);
+  // After ModRaise the scale is declared boot_scale (the top prime, ~ the EvalMod primes), so
+  // the slots hold t / boot_scale with t = q_0 (I + f). (x + conj x) doubles and SubSum
+  // multiplies by gain: CoeffToSlot scales by boot_scale / (2 K gain q_0) so that EvalMod sees
+  // (I + f) / K.
+  boot_scale_ = params_->q_prime(params_->max_level());
   DftOptions cts_opt;
   cts_opt.levels = config_.cts_levels;
-  cts_opt.scalar = Complex(1.0 / (2.0 * K * sub_sum_gain), 0.0);
+  cts_opt.scalar = Complex(boot_scale_ / (2.0 * K * sub_sum_gain * q0), 0.0);
   cts_ = make_coeff_to_slot(config_.slots, layout, cts_opt);
   // sin(2 pi f) ~ 2 pi f with f = scale_in m / q_0: SlotToCoeff multiplies by q_0 / (2 pi
   // scale_nominal) (the per-call ratio goes into EvalMod's target scale), and by 1/2 when
   // x + conj(x) follows.
   DftOptions stc_opt;
   stc_opt.levels = config_.stc_levels;
-  const double q0 = static_cast<double>(params_->q_primes()[0]);
   const double half_factor = config_.remove_imaginary ? 0.5 : 1.0;
   stc_opt.scalar = Complex(half_factor * q0 / (2.0 * std::numbers::pi * config_.output_scale.value), 0.0);
   stc_ = make_slot_to_coeff(config_.slots, layout, stc_opt);
@@ -110,8 +114,8 @@ rlwe::Ciphertext Bootstrapper::raise(const ckks::Evaluator& eval, const ckks::En
   rlwe::Ciphertext up = ckks::encapsulated_mod_raise(params_, enc, low);
   require(up.level() == params_->max_level(), "bootstrap", "the encapsulation key reaches level ",
           up.level().value, ", not the top ", params_->max_level().value);
-  // Declared scale q_0: the slots now hold the coefficients (I + f) in units of q_0.
-  up.scale = Scale{static_cast<double>(params_->q_primes()[0])};
+  // Declared scale: the slots now hold the coefficients t = q_0 (I + f) in units of boot_scale.
+  up.scale = Scale{boot_scale_};
   return up;
 }
 

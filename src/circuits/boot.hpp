@@ -2,9 +2,10 @@
 // SubSum, CoeffToSlot, EvalMod, SlotToCoeff, and imaginary removal folded into SlotToCoeff.
 //
 // Flow for n < N/2 message slots (real_packed DFT layout, one EvalMod):
-//   level 0 --encapsulated ModRaise--> top (scale declared q_0: slots = coefficients / q_0 = I + f)
+//   level 0 --encapsulated ModRaise--> top (scale declared ~ q_top: slots = coefficients t / q_top
+//   with t = q_0 (I + f))
 //   SubSum: log2(N / 2n) rotate-and-adds on the full-slot view (keeps the coefficients of Y)
-//   CoeffToSlot (cts_levels) with 1 / (2 K N / 2n) folded in, then x + conj(x):
+//   CoeffToSlot (cts_levels) with q_top / (2 K q_0 N / 2n) folded in, then x + conj(x):
 //       2n real slots (I + f) / K (bit-reversed coefficients)
 //   EvalMod (depth(degree) + r levels): sin(2 pi (I + f)) = sin(2 pi f), landing on `scale`
 //   SlotToCoeff (stc_levels) with q_0 / (2 pi scale_in) and 1/2 folded in, x + rot(x, n), then
@@ -95,6 +96,7 @@ class Bootstrapper {
   BootstrapConfig config_;
   bool sparse_;
   Level output_level_;
+  double boot_scale_ = 0;  // scale declared after ModRaise (the top prime)
   DftPlan cts_, stc_;  // stc_ built without the input-scale factor (applied per call)
   EvalModPoly evalmod_;
 };

@@ -51,15 +51,15 @@ rlwe::ParamsLiteral boot_n16() {
   rlwe::ParamsLiteral lit;
   lit.name = "boot_n16";
   lit.log_n = 16;
-  lit.log_q.push_back(50);                              // q_0 (= the bootstrapping scale)
-  lit.log_q.insert(lit.log_q.end(), 16, 42);            // levels 1..16: the network
-  lit.log_q.insert(lit.log_q.end(), 3, 42);             // 17..19: SlotToCoeff
-  lit.log_q.insert(lit.log_q.end(), 8, 50);             // 20..27: EvalMod
-  lit.log_q.insert(lit.log_q.end(), 3, 50);             // 28..30: CoeffToSlot
+  lit.log_q.push_back(46);                              // q_0: q_0 / scale = 2^6
+  lit.log_q.insert(lit.log_q.end(), 16, 40);            // levels 1..16: the network
+  lit.log_q.insert(lit.log_q.end(), 3, 40);             // 17..19: SlotToCoeff
+  lit.log_q.insert(lit.log_q.end(), 8, 55);             // 20..27: EvalMod
+  lit.log_q.insert(lit.log_q.end(), 3, 55);             // 28..30: CoeffToSlot (scale ~2^55)
   lit.log_p.assign(7, 50);
-  lit.dnum = 6;  // 6 primes per digit (<= 300 bits) under P ~ 350 bits: key switching at the
-                 // bootstrapping scale 2^50 adds no noise above the rescaling noise
-  lit.log_default_scale = 42;
+  lit.dnum = 6;  // 6 primes per digit (<= 330 bits) under P ~ 350 bits: key switching at the
+                 // bootstrapping scale adds no noise above the rescaling noise
+  lit.log_default_scale = 40;
   return lit;
 }
 

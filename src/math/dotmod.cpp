@@ -34,10 +34,14 @@ void dot_mod_pairs(const u64* const* a, const u64* const* b, std::size_t k, u64*
 }
 
 void dot_mod_columns(const u64* const* cols, const u64* w, std::size_t k, u64* out,
-                     std::size_t n, const Modulus& q) {
+                     std::size_t n, const Modulus& q, u64 input_bound) {
   require(k >= 1 && k <= 16, "convert basis", k, " source primes (1..16 supported per call)");
+  require(input_bound <= (u64{1} << 61), "convert basis", "input bound ", input_bound, " above 2^61");
   const auto& f = cpu_features();
-  if (f.avx512f && f.avx512ifma && detail::dot_mod_columns_ifma(cols, w, k, out, n, q)) return;
+  if (f.avx512f && f.avx512ifma && input_bound <= (u64{1} << 50) &&
+      detail::dot_mod_columns_ifma(cols, w, k, out, n, q)) {
+    return;
+  }
   detail::dot_mod_columns_reference(cols, w, k, out, n, q);
 }
 

@@ -1,6 +1,7 @@
 // out[c] = sum_i cols[i][c] * w[i] mod q: the inner kernel of RNS basis conversion (one target
-// prime, k source columns). Inputs: cols[i][c] < 2^50 or < q_i of their own prime (any value
-// below 2^61 for the portable path), w[i] < q. k <= 16. Output fully reduced.
+// prime, k source columns). Inputs: every cols[i][c] < input_bound <= 2^61 (the columns are
+// residues of their own source primes, which may be larger than q), w[i] < q. k <= 16. Output
+// fully reduced. The IFMA kernel runs only when q and input_bound are at most 2^50.
 #pragma once
 
 #include <cstddef>
@@ -10,9 +11,9 @@
 namespace fhecnn::math {
 
 void dot_mod_columns(const u64* const* cols, const u64* w, std::size_t k, u64* out,
-                     std::size_t n, const Modulus& q);
+                     std::size_t n, const Modulus& q, u64 input_bound);
 
-// out[c] = sum_i a[i][c] * b[i][c] mod q (same input bounds as dot_mod_columns; b[i][c] < q).
+// out[c] = sum_i a[i][c] * b[i][c] mod q with a[i][c], b[i][c] < q (residues of q itself).
 void dot_mod_pairs(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
                    std::size_t n, const Modulus& q);
 

@@ -44,6 +44,7 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
     for (std::size_t m = 0; m < k; ++m) a = math::mul_mod(a, math::reduce_64(ctx.modulus(from_[m]).value, bj), bj);
     for (std::size_t v = 0; v <= k; ++v) a_multiple_[j][v] = math::mul_mod(a, v % bj.value, bj);
   }
+  for (auto i : from_) input_bound_ = std::max(input_bound_, ctx.modulus(i).value);
   inv_a_.resize(k);
   for (std::size_t i = 0; i < k; ++i) inv_a_[i] = 1.0 / static_cast<double>(ctx.modulus(from_[i]).value);
 }
@@ -89,10 +90,11 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
     for (std::size_t first = 0; first < k; first += 16) {
       const std::size_t cnt = std::min<std::size_t>(16, k - first);
       if (first == 0) {
-        math::dot_mod_columns(cols.data(), hat_mod_[j].data(), cnt, out[j], n, bj);
+        math::dot_mod_columns(cols.data(), hat_mod_[j].data(), cnt, out[j], n, bj, input_bound_);
       } else {
         part.resize(n);
-        math::dot_mod_columns(cols.data() + first, hat_mod_[j].data() + first, cnt, part.data(), n, bj);
+        math::dot_mod_columns(cols.data() + first, hat_mod_[j].data() + first, cnt, part.data(), n,
+                              bj, input_bound_);
         math::add_mod_vec(out[j], part.data(), out[j], n, bj);
       }
     }

@@ -31,6 +31,7 @@ class BasisConverter {
   std::vector<std::vector<u64>> hat_mod_;      // [j][i] = (A/a_i) mod b_j
   std::vector<std::vector<u64>> a_multiple_;   // [j][v] = v * A mod b_j, v = 0..k
   std::vector<double> inv_a_;                  // 1 / a_i
+  u64 input_bound_ = 0;                        // max a_i: the residues y_i are below it
 
   void convert_impl(const u64* const* in, u64* const* out, std::size_t out_count, bool exact) const;
 };

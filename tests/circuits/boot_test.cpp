@@ -7,6 +7,7 @@
 #include <map>
 
 #include "circuits/boot.hpp"
+#include "ckks/presets.hpp"
 #include "ckks/precision.hpp"
 #include "common/error.hpp"
 #include "testing/ckks_env.hpp"
@@ -14,18 +15,13 @@
 namespace fhecnn::circuits {
 namespace {
 
+// boot_n16's shape with 2 network levels at N = 2^12.
 rlwe::ParamsLiteral boot_test_literal() {
-  rlwe::ParamsLiteral lit;
+  rlwe::ParamsLiteral lit = ckks::presets::boot_n16();
   lit.name = "insecure_boot_n12";
   lit.log_n = 12;
-  lit.log_q.push_back(50);
-  lit.log_q.insert(lit.log_q.end(), 2, 42);  // the shape of boot_n16 with 2 network levels
-  lit.log_q.insert(lit.log_q.end(), 3, 42);
-  lit.log_q.insert(lit.log_q.end(), 8, 50);
-  lit.log_q.insert(lit.log_q.end(), 3, 50);
-  lit.log_p.assign(7, 50);
+  lit.log_q.erase(lit.log_q.begin() + 1, lit.log_q.begin() + 15);  // 16 -> 2 network levels
   lit.dnum = 3;
-  lit.log_default_scale = 42;
   lit.allow_insecure = true;
   return lit;
 }

@@ -114,20 +114,23 @@ TEST(DotMod, EveryKernelMatchesExactArithmetic) {
       std::vector<std::vector<u64>> cols(k, std::vector<u64>(n));
       std::vector<const u64*> ptrs(k);
       std::vector<u64> w(k);
-      const u64 bound = bits <= 50 ? (u64{1} << 50) : q.value;
+      // Columns are residues of the source primes, which may exceed q (here up to 2^55 for a
+      // target below 2^50: the case a 50-bit-only kernel would get wrong).
+      for (const u64 bound : {bits <= 50 ? (u64{1} << 50) : q.value, u64{1} << 55}) {
       for (std::size_t i = 0; i < k; ++i) {
         for (auto& x : cols[i]) x = (i % 2) ? bound - 1 - rng() % 3 : rng() % bound;  // include extremes
         ptrs[i] = cols[i].data();
         w[i] = (i % 3) ? q.value - 1 : rng() % q.value;
       }
       std::vector<u64> got(n), ref(n);
-      dot_mod_columns(ptrs.data(), w.data(), k, got.data(), n, q);
+      dot_mod_columns(ptrs.data(), w.data(), k, got.data(), n, q, bound);
       detail::dot_mod_columns_reference(ptrs.data(), w.data(), k, ref.data(), n, q);
       for (std::size_t c = 0; c < n; ++c) {
         u64 expect = 0;
         for (std::size_t i = 0; i < k; ++i) expect = add_mod(expect, mul_mod(reduce_64(cols[i][c], q), w[i], q), q.value);
         ASSERT_EQ(ref[c], expect) << bits << " bits, k " << k;
-        ASSERT_EQ(got[c], expect) << bits << " bits, k " << k;
+        ASSERT_EQ(got[c], expect) << bits << " bits, k " << k << ", inputs below " << bound;
+      }
       }
     }
   }
