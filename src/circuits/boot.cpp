@@ -128,14 +128,21 @@ rlwe::Ciphertext Bootstrapper::sub_sum(const ckks::Evaluator& eval, rlwe::Cipher
   return x;
 }
 
+// SlotToCoeff's constants assume the nominal input scale (the output scale); an input at
+// scale_in leaves the message multiplied by scale_in / nominal. Landing on
+// output * nominal / scale_in makes the integer exactly output * m, which bootstrap() then
+// declares at the output scale.
+Scale Bootstrapper::landing_scale(double scale_in) const {
+  return Scale{config_.output_scale.value * config_.output_scale.value / scale_in};
+}
+
 rlwe::Ciphertext Bootstrapper::mod_and_back_sparse(const ckks::Evaluator& eval, CkksBackend& b,
                                                    const rlwe::Ciphertext& coeffs,
                                                    double scale_in) const {
   rlwe::Ciphertext x = coeff_to_slot(b, with_slots(coeffs, cts_.slots), cts_);
   x = eval.add(x, eval.conjugate(x));
-  const Scale target{config_.output_scale.value * config_.output_scale.value / scale_in};
-  x = eval_mod(b, x, evalmod_, target);
-  return slot_to_coeff(b, x, stc_);
+  x = eval_mod(b, x, evalmod_, Scale{boot_scale_});
+  return slot_to_coeff(b, x, stc_, landing_scale(scale_in));
 }
 
 rlwe::Ciphertext Bootstrapper::mod_and_back_full(const ckks::Evaluator& eval, CkksBackend& b,
@@ -146,11 +153,10 @@ rlwe::Ciphertext Bootstrapper::mod_and_back_full(const ckks::Evaluator& eval, Ck
   rlwe::Ciphertext re = eval.add(w, w_conj);
   // (w - conj w) * (-i): the imaginary parts as real slots (the constant -i is exact at scale 1).
   rlwe::Ciphertext im = b.mul_const(eval.sub(w, w_conj), Complex(0.0, -1.0), Scale{1.0});
-  const Scale target{config_.output_scale.value * config_.output_scale.value / scale_in};
-  re = eval_mod(b, re, evalmod_, target);
-  im = eval_mod(b, im, evalmod_, target);
+  re = eval_mod(b, re, evalmod_, Scale{boot_scale_});
+  im = eval_mod(b, im, evalmod_, Scale{boot_scale_});
   rlwe::Ciphertext z = eval.add(re, b.mul_const(im, Complex(0.0, 1.0), Scale{1.0}));
-  return slot_to_coeff(b, z, stc_);
+  return slot_to_coeff(b, z, stc_, landing_scale(scale_in));
 }
 
 rlwe::Ciphertext Bootstrapper::bootstrap(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
@@ -165,7 +171,7 @@ rlwe::Ciphertext Bootstrapper::bootstrap(const ckks::Evaluator& eval, const ckks
                                : mod_and_back_full(eval, b, x, scale_in);
   if (config_.remove_imaginary) y = eval.add(y, eval.conjugate(y));
   y.slots = config_.slots;
-  y.scale = config_.output_scale;  // exact: see the EvalMod target above
+  y.scale = config_.output_scale;  // exact: see landing_scale
   return y;
 }
 

@@ -7,9 +7,10 @@
 //   SubSum: log2(N / 2n) rotate-and-adds on the full-slot view (keeps the coefficients of Y)
 //   CoeffToSlot (cts_levels) with q_top / (2 K q_0 N / 2n) folded in, then x + conj(x):
 //       2n real slots (I + f) / K (bit-reversed coefficients)
-//   EvalMod (depth(degree) + r levels): sin(2 pi (I + f)) = sin(2 pi f), landing on `scale`
-//   SlotToCoeff (stc_levels) with q_0 / (2 pi scale_in) and 1/2 folded in, x + rot(x, n), then
-//   x + conj(x): the real part of the message at exactly `scale`.
+//   EvalMod (depth(degree) + r levels): sin(2 pi (I + f)) = sin(2 pi f) at the bootstrapping
+//   scale (~2^55: the coefficient-domain noise is amplified by ~sqrt(n) on its way to the slots)
+//   SlotToCoeff (stc_levels) with q_0 / (2 pi scale) and 1/2 folded in, its last factor landing
+//   on the output scale, x + rot(x, n), then x + conj(x): the real part of the message.
 // For n = N/2 (complex_slots): CoeffToSlot on N/2 slots, real and imaginary parts split with
 // one conjugation, two EvalMods, recombined, SlotToCoeff, then the real part.
 //
@@ -84,6 +85,7 @@ class Bootstrapper {
                              const rlwe::Ciphertext& c) const;
 
  private:
+  Scale landing_scale(double scale_in) const;
   rlwe::Ciphertext raise(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
                          const rlwe::Ciphertext& c) const;
   rlwe::Ciphertext sub_sum(const ckks::Evaluator& eval, rlwe::Ciphertext x) const;

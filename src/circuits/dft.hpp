@@ -43,6 +43,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "circuits/backend.hpp"
@@ -94,9 +95,11 @@ DftPlan make_slot_to_coeff(std::size_t n, DftLayout layout, const DftOptions& op
 template <Backend B>
 typename B::Value coeff_to_slot(B& b, const typename B::Value& x, const DftPlan& plan);
 
-// SlotToCoeff (incl. x + rot(x, n) for real_packed). Same levels, scale and throws.
+// SlotToCoeff (incl. x + rot(x, n) for real_packed). Same levels and throws; the output scale
+// is scale(x), or exactly `output_scale` when given (the last factor changes the scale).
 template <Backend B>
-typename B::Value slot_to_coeff(B& b, const typename B::Value& x, const DftPlan& plan);
+typename B::Value slot_to_coeff(B& b, const typename B::Value& x, const DftPlan& plan,
+                                std::optional<Scale> output_scale = {});
 
 // All rotation steps the plan performs, in [1, plan.slots), sorted and unique.
 std::vector<RotationStep> rotation_steps(const DftPlan& plan);
@@ -139,10 +142,15 @@ typename B::Value coeff_to_slot(B& b, const typename B::Value& x, const DftPlan&
 }
 
 template <Backend B>
-typename B::Value slot_to_coeff(B& b, const typename B::Value& x, const DftPlan& plan) {
+typename B::Value slot_to_coeff(B& b, const typename B::Value& x, const DftPlan& plan,
+                                std::optional<Scale> output_scale) {
   dft_detail::check_plan(plan, DftDirection::slot_to_coeff, b.level(x), "apply SlotToCoeff");
-  typename B::Value y = linear_transform(b, x, plan.factors.front());
-  for (std::size_t i = 1; i < plan.factors.size(); ++i) y = linear_transform(b, y, plan.factors[i]);
+  const std::size_t last = plan.factors.size() - 1;
+  typename B::Value y = linear_transform(b, x, plan.factors.front(),
+                                         last == 0 ? output_scale : std::nullopt);
+  for (std::size_t i = 1; i < plan.factors.size(); ++i) {
+    y = linear_transform(b, y, plan.factors[i], i == last ? output_scale : std::nullopt);
+  }
   if (plan.layout == DftLayout::real_packed) {
     y = b.add(y, b.rotate(y, RotationStep{static_cast<int>(plan.n)}));
   }

@@ -163,12 +163,18 @@ std::vector<Complex> tile(const std::vector<Complex>& v, std::size_t slots);
 // t.diagonals() mul_plain at scale q_level(x), one rescale: exactly one level; the output scale
 // equals the input scale.
 // Throws InvalidArgument at level 0 (and whatever the backend throws on a slot mismatch).
+//
+// With `output_scale`, the diagonals are encoded at q_level * output_scale / scale(x) instead,
+// so the result lands exactly on output_scale (a scale change for free; the diagonals then
+// carry log2(q_level * output_scale / scale(x)) bits of precision).
 template <Backend B>
-typename B::Value linear_transform(B& b, const typename B::Value& x, const LinearTransform& t) {
+typename B::Value linear_transform(B& b, const typename B::Value& x, const LinearTransform& t,
+                                   std::optional<Scale> output_scale = {}) {
   using Value = typename B::Value;
   const Level level = b.level(x);
   require(level.value >= 1, "apply linear transform", "the input is at level 0 (needs 1 level)");
-  const Scale plain_scale{b.prime(level)};
+  const Scale plain_scale{output_scale ? b.prime(level) * output_scale->value / b.scale(x).value
+                                       : b.prime(level)};
 
   std::vector<RotationStep> nonzero;
   for (int s : t.baby_steps()) {
