@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "boot_stability.hpp"
 #include "circuits/boot.hpp"
 #include "ckks/presets.hpp"
 #include "ckks/precision.hpp"
@@ -27,7 +28,7 @@ rlwe::ParamsLiteral boot_test_literal() {
 }
 
 struct BootEnv {
-  testing::CkksEnv env{boot_test_literal()};
+  ::fhecnn::testing::CkksEnv env{boot_test_literal()};
   std::map<std::size_t, std::unique_ptr<Bootstrapper>> boots;
   std::map<std::size_t, ckks::EncapsulationKeys> enc;
 
@@ -52,7 +53,7 @@ BootEnv& boot_env() {
 void check_bootstrap(std::size_t slots, double min_bits, double mean_bits) {
   auto& e = boot_env();
   const auto& boot = e.boot(slots);
-  const auto msg = testing::random_real(slots, 1.0, 11 + static_cast<unsigned>(slots));
+  const auto msg = ::fhecnn::testing::random_real(slots, 1.0, 11 + static_cast<unsigned>(slots));
   auto ct = e.env.encrypt(msg, slots);
   e.env.eval->drop_to_level_inplace(ct, Level{0});
   const auto out = boot.bootstrap(*e.env.eval, e.enc.at(slots), ct);
@@ -94,9 +95,25 @@ TEST(Bootstrap, RejectsBadConfigurations) {
   cfg.stc_levels = 5;  // 3 + 8 + 5 = 16 levels: the chain has only 16 above q_0, none left
   EXPECT_THROW(Bootstrapper(e.env.params, cfg), InvalidArgument);
   const auto& boot = e.boot(256);
-  auto ct = e.env.encrypt(testing::random_real(128, 1.0, 3), 128);
+  auto ct = e.env.encrypt(::fhecnn::testing::random_real(128, 1.0, 3), 128);
   EXPECT_THROW(boot.bootstrap(*e.env.eval, e.enc.at(256), ct), InvalidArgument);
 }
 
 }  // namespace
 }  // namespace fhecnn::circuits
+
+// Three rounds of bootstrap -> AppReLU: with the imaginary removal every round stays within the
+// AppReLU bound and the slots stay real; without it the imaginary error is carried from round
+// to round (and amplified by AppReLU's derivative, PAPER.md §4). 50 rounds: boot_slow_test.cpp.
+TEST(Bootstrap, ImaginaryRemovalKeepsBootstrapAppReluRoundsStable) {
+  const fhecnn::circuits::testing_boot::StabilityLoop loop(256);
+  const auto with = loop.run(true, 3);
+  ASSERT_EQ(with.size(), 3u);
+  for (const auto& r : with) {
+    EXPECT_LT(r.max_relu_error, std::ldexp(1.0, -12));
+    EXPECT_LT(r.max_imag, std::ldexp(1.0, -20));
+  }
+  const auto without = loop.run(false, 3);
+  ASSERT_FALSE(without.empty());
+  EXPECT_GT(without.back().max_imag, 100 * with.back().max_imag);
+}
