@@ -21,11 +21,10 @@
 namespace fhecnn::nn {
 
 template <typename B>
-concept PlainAddingBackend =
-    circuits::Backend<B> && requires(B& b, const typename B::Value& x,
-                                     const std::vector<circuits::Complex>& v) {
-      { b.add_plain(x, v) } -> std::same_as<typename B::Value>;
-    };
+concept PlainAddingBackend = circuits::Backend<B> &&
+    requires(B& b, const typename B::Value& x, const std::vector<circuits::Complex>& v) {
+  { b.add_plain(x, v) } -> std::same_as<typename B::Value>;
+};
 
 template <typename B>
 concept BootstrappingBackend = circuits::Backend<B> && requires(B& b, const typename B::Value& x) {

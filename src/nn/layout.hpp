@@ -28,12 +28,12 @@
 namespace fhecnn::nn {
 
 struct Layout {
-  int gap = 1;        // k
-  int height = 0;     // h
-  int width = 0;      // w
-  int channels = 0;   // c
-  int groups = 0;     // t = ceil(c / k^2)
-  int replicas = 1;   // p
+  int gap = 1;            // k
+  int height = 0;         // h
+  int width = 0;          // w
+  int channels = 0;       // c
+  int groups = 0;         // t = ceil(c / k^2)
+  int replicas = 1;       // p
   std::size_t slots = 0;  // n
 
   // The paper's layout: groups = ceil(channels / gap^2) and the most replicas that fit.

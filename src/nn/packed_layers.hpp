@@ -8,14 +8,15 @@
 // input's): plaintexts are encoded at the scale that makes the product, after its rescale by the
 // actual prime q_l, come out exactly there (PAPER.md §2.4). Layer costs:
 //
-// | layer                 | levels | rotations                                   | pt-mults   |
-// |-----------------------|--------|---------------------------------------------|------------|
-// | conv2d (MultParConv)  | 2      | taps-1 + q (2 R(k) + R(t)) + collect + R(po) | taps q + co |
-// | downsample_shortcut   | 1      | distinct shifts - 1 + R(po)                 | shifts     |
-// | avg_pool              | 1      | R(w) + R(h) + distinct shifts - 1           | shifts     |
-// | linear                | 1      | nonzero diagonals - 1                       | diagonals  |
-// | add_residual          | 1 on the higher operand (0 at equal levels)          | 0          |
-// | relu (AppReLU)        | chain depth + 1 (14 for alpha 13)             | 0          |
+// | layer               | levels              | rotations                        | pt-mults  |
+// |---------------------|---------------------|----------------------------------|-----------|
+// | conv2d (MultParConv)| 2                   | taps - 1 + q (2 R(k) + R(t))     | taps q    |
+// |                     |                     |   + collect + R(po)              |   + co    |
+// | downsample_shortcut | 1                   | nonzero shifts + R(po)           | shifts    |
+// | avg_pool            | 1                   | R(w) + R(h) + nonzero shifts     | shifts    |
+// | linear              | 1                   | nonzero diagonal steps           | diagonals |
+// | add_residual        | 1 on the higher one | 0                                | 0         |
+// | relu (AppReLU)      | chain depth + 1 (14)| 0 (27 products for alpha 13)     | 0         |
 //
 // with R(m) = floor(log2 m) + popcount(m) - 1 the rotations of sum_rotations (log2 m for a
 // power of two), q = ceil(co / p_in) output-channel groups, collect = output channels whose
@@ -23,6 +24,7 @@
 // differs from its plan's, too few levels, or what the backend throws.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -162,6 +164,9 @@ class LinearPlan {
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
+// (namespace packed: the layer templates, named like the float kernels of nn/float_ops.hpp)
+
+namespace packed {
 
 namespace detail {
 
@@ -200,15 +205,203 @@ typename B::Value sum_rotations(B& b, const typename B::Value& x, long long step
   long long offset = 0;
   for (int i = 0; (count >> i) != 0; ++i) {
     if ((count >> i) & 1) {
-      V term = offset == 0 ? partial
-                           : b.rotate(partial, RotationStep{static_cast<int>(offset * step)});
+      V term =
+          offset == 0 ? partial : b.rotate(partial, RotationStep{static_cast<int>(offset * step)});
       acc = acc ? b.add(*acc, term) : std::move(term);
       offset += 1LL << i;
     }
     if ((count >> (i + 1)) != 0) {
-      partial = b.add(partial, b.rotate(partial, RotationStep{static_cast<int>((1LL << i) * step)}));
+      partial =
+          b.add(partial, b.rotate(partial, RotationStep{static_cast<int>((1LL << i) * step)}));
     }
   }
   return *acc;
 }
 
+// acc += sum_m (Rot(x, m.step) + m.constant) * mask_m over n-slot masks encoded at plain_scale;
+// the non-zero steps are rotated together (rotate_many: hoisted where the backend can).
+// No rescale, no level.
+template <circuits::Backend B>
+void accumulate_moves(B& b, const typename B::Value& x, const std::vector<MaskedMove>& moves,
+                      std::size_t slots, Scale plain_scale, std::optional<typename B::Value>& acc) {
+  std::vector<RotationStep> steps;
+  for (const MaskedMove& m : moves) {
+    if (m.step.value != 0) steps.push_back(m.step);
+  }
+  const auto rotated = circuits::rotate_many(b, x, steps);
+  std::size_t next = 0;
+  for (const MaskedMove& m : moves) {
+    const typename B::Value v = detail::moved(b, x, m, rotated, next);
+    auto term = b.mul_plain(v, dense_mask(m, slots), plain_scale);
+    acc = acc ? b.add(*acc, term) : std::move(term);
+  }
+}
+
+// The plaintext scale that makes (value at `from`) * plaintext, rescaled by q_level(from), land
+// exactly on `target`.
+template <circuits::Backend B>
+Scale landing_scale(B& b, const typename B::Value& from, Scale target) {
+  return Scale{target.value * b.prime(b.level(from)) / b.scale(from).value};
+}
+
+// x at exactly scale `target`, one level lower: x * 1 (the constant encoded as the integer
+// round(target q_l / scale(x))), rescaled by q_l (PAPER.md §2.4, §14.2's "scale fix").
+// Precondition: level(x) >= 1. Throws InvalidArgument otherwise.
+template <circuits::Backend B>
+typename B::Value set_scale(B& b, const typename B::Value& x, Scale target) {
+  detail::require_levels(b, x, 1, "set scale");
+  return b.rescale(b.mul_const(x, circuits::Complex(1.0, 0.0), landing_scale(b, x, target)));
+}
+
+// x + y with the exact cross-level alignment of PAPER.md §2.4: the operand at the higher level
+// is brought to the other's scale (set_scale, one level on it) and dropped to its level; at
+// equal levels the scales must agree. Throws InvalidArgument "cannot add residual: ..." on
+// different layouts, or (from the backend) on a scale mismatch at equal levels.
+template <circuits::Backend B>
+PackedTensor<typename B::Value> add_residual(B& b, const PackedTensor<typename B::Value>& x,
+                                             const PackedTensor<typename B::Value>& y) {
+  if (!(x.layout == y.layout))
+    fail("add residual", "layouts ", x.layout, " and ", y.layout, " differ");
+  const Level lx = b.level(x.value), ly = b.level(y.value);
+  if (lx == ly) return {b.add(x.value, y.value), x.layout};
+  const bool x_high = ly < lx;
+  const auto& high = x_high ? x.value : y.value;
+  const auto& low = x_high ? y.value : x.value;
+  auto aligned = b.drop_to_level(set_scale(b, high, b.scale(low)), b.level(low));
+  return {b.add(low, aligned), x.layout};  // the result has exactly the lower operand's scale
+}
+
+// MultParConv with the folded BN (PAPER.md §8). Input in plan.input(), output in
+// plan.output() at scale output_scale (default: the input's), two levels lower.
+// Steps: the taps' shifted copies (rotate_many); per output-channel group the weighted sum
+// (taps plaintext products, one rescale), the reduction over input channels (sub-columns,
+// sub-rows, groups), the collect moves (constant, mask, accumulate); one rescale; replication
+// into the output's po blocks. Cost: plan.rotations() rotations, plan.plaintext_mults()
+// plaintext products, 2 levels, no ciphertext product.
+template <circuits::Backend B>
+PackedTensor<typename B::Value> conv2d(B& b, const PackedTensor<typename B::Value>& x,
+                                       const ConvPlan& plan,
+                                       std::optional<Scale> output_scale = std::nullopt) {
+  using V = typename B::Value;
+  const char* what = "apply convolution";
+  detail::require_layout(x.layout, plan.input(), what);
+  detail::require_levels(b, x.value, 2, what);
+  const Layout& in = plan.input();
+  const Layout& out = plan.output();
+  const Scale target = output_scale.value_or(b.scale(x.value));
+  std::vector<RotationStep> steps;
+  for (const auto& tap : plan.taps()) {
+    if (tap.step.value != 0) steps.push_back(tap.step);
+  }
+  const std::vector<V> rotated = circuits::rotate_many(b, x.value, steps);
+  const Scale weight_scale{b.prime(b.level(x.value))};  // keeps the scale through the rescale
+  std::optional<V> acc;
+  for (int g = 0; g < plan.output_groups(); ++g) {
+    std::optional<V> s;
+    std::size_t next = 0;
+    for (std::size_t t = 0; t < plan.taps().size(); ++t) {
+      const V& copy = plan.taps()[t].step.value == 0 ? x.value : rotated[next++];
+      V term = b.mul_plain(copy, plan.weights(g, t), weight_scale);
+      s = s ? b.add(*s, term) : std::move(term);
+    }
+    V sum = b.rescale(*s);
+    sum = sum_rotations(b, sum, 1, in.gap);                                       // sub-columns
+    sum = sum_rotations(b, sum, static_cast<long long>(in.row_slots()), in.gap);  // sub-rows
+    sum = sum_rotations(b, sum, static_cast<long long>(in.group_slots()), in.groups);  // groups
+    accumulate_moves(b, sum, plan.collect(g), in.slots, landing_scale(b, sum, target), acc);
+  }
+  V result = b.rescale(*acc);
+  result = sum_rotations(b, result, -static_cast<long long>(out.block_slots()), out.replicas);
+  return {std::move(result), out};
+}
+
+// Rotate-and-mask layers with one rescale and a final replication into the output's blocks.
+namespace detail {
+
+template <circuits::Backend B>
+PackedTensor<typename B::Value> gather(B& b, const typename B::Value& x,
+                                       const std::vector<MaskedMove>& moves, const Layout& out,
+                                       Scale target) {
+  std::optional<typename B::Value> acc;
+  accumulate_moves(b, x, moves, out.slots, landing_scale(b, x, target), acc);
+  typename B::Value result = b.rescale(*acc);
+  if (out.replicas > 1) {
+    result = sum_rotations(b, result, -static_cast<long long>(out.block_slots()), out.replicas);
+  }
+  return {std::move(result), out};
+}
+
+}  // namespace detail
+
+// Option-A downsampling shortcut (PAPER.md §10.1), generalised (ShortcutPlan). One level;
+// rotations: distinct shifts (minus a zero one) + R(po); one plaintext product per shift.
+template <circuits::Backend B>
+PackedTensor<typename B::Value> downsample_shortcut(
+    B& b, const PackedTensor<typename B::Value>& x, const ShortcutPlan& plan,
+    std::optional<Scale> output_scale = std::nullopt) {
+  const char* what = "apply downsampling shortcut";
+  detail::require_layout(x.layout, plan.input(), what);
+  detail::require_levels(b, x.value, 1, what);
+  return detail::gather(b, x.value, plan.moves(), plan.output(),
+                        output_scale.value_or(b.scale(x.value)));
+}
+
+// Global average pooling times plan's factor (PAPER.md §10.2). One level; rotations
+// R(w) + R(h) + distinct shifts (minus a zero one); one plaintext product per shift.
+template <circuits::Backend B>
+PackedTensor<typename B::Value> avg_pool(B& b, const PackedTensor<typename B::Value>& x,
+                                         const AvgPoolPlan& plan,
+                                         std::optional<Scale> output_scale = std::nullopt) {
+  const char* what = "apply average pooling";
+  detail::require_layout(x.layout, plan.input(), what);
+  detail::require_levels(b, x.value, 1, what);
+  const Layout& in = plan.input();
+  auto sum = sum_rotations(b, x.value, in.gap, in.width);
+  sum = sum_rotations(
+      b, sum, static_cast<long long>(in.gap) * static_cast<long long>(in.row_slots()), in.height);
+  return detail::gather(b, sum, plan.moves(), plan.output(),
+                        output_scale.value_or(b.scale(x.value)));
+}
+
+// Fully connected layer (PAPER.md §10.3) with its bias. One level; nonzero diagonals - 1
+// rotations (hoisted), one plaintext product per diagonal; the bias needs a
+// PlainAddingBackend (throws InvalidArgument "cannot apply linear layer: ..." on another
+// backend when the plan has a bias).
+template <circuits::Backend B>
+PackedTensor<typename B::Value> linear(B& b, const PackedTensor<typename B::Value>& x,
+                                       const LinearPlan& plan,
+                                       std::optional<Scale> output_scale = std::nullopt) {
+  const char* what = "apply linear layer";
+  detail::require_layout(x.layout, plan.input(), what);
+  detail::require_levels(b, x.value, 1, what);
+  auto y = detail::gather(b, x.value, plan.moves(), plan.output(),
+                          output_scale.value_or(b.scale(x.value)));
+  if (plan.bias().empty()) return y;
+  if constexpr (PlainAddingBackend<B>) {
+    y.value = b.add_plain(y.value, plan.bias());
+  } else {
+    fail(what, "the backend cannot add a plaintext vector (add_plain), which the bias needs");
+  }
+  return y;
+}
+
+// AppReLU (PAPER.md §5) on a value normalised to [-1, 1] (the network's 1/B), output at exactly
+// `target`: chain depth + 1 levels (14 for alpha 13), chain mults + 1 products. Zero slots stay
+// zero, so the layout is kept. Throws what circuits::app_relu throws (too few levels; on an
+// inspectable backend an input outside [-1, 1]).
+template <circuits::Backend B>
+PackedTensor<typename B::Value> relu(B& b, const PackedTensor<typename B::Value>& x,
+                                     std::span<const circuits::ChebyshevPoly> chain, Scale target) {
+  return {circuits::app_relu(b, x.value, chain, target), x.layout};
+}
+
+// x refreshed by the backend's bootstrap after dropping it to level 0 (free), as CKKS
+// bootstrapping requires. Layout unchanged (sparse bootstrapping with block_slots() slots).
+template <BootstrappingBackend B>
+PackedTensor<typename B::Value> bootstrap(B& b, const PackedTensor<typename B::Value>& x) {
+  return {b.bootstrap(b.drop_to_level(x.value, Level{0})), x.layout};
+}
+
+}  // namespace packed
+
+}  // namespace fhecnn::nn

@@ -43,12 +43,11 @@ std::ostream& operator<<(std::ostream& os, const OpCounts& c) {
             << c.rescale << ", boot " << c.bootstraps;
 }
 
-SimBackend::SimBackend(std::vector<std::uint64_t> primes, std::size_t slots,
-                       BootstrapConfig config)
+SimBackend::SimBackend(std::vector<std::uint64_t> primes, std::size_t slots, BootstrapConfig config)
     : inner_(std::move(primes), slots), config_(config) {
   require(config_.output_level.value >= 0 && config_.output_level <= inner_.top_level(),
-          "create simulated backend", "bootstrap output ", config_.output_level,
-          " is outside [0, ", inner_.top_level().value, "]");
+          "create simulated backend", "bootstrap output ", config_.output_level, " is outside [0, ",
+          inner_.top_level().value, "]");
   require(config_.output_scale.value > 0.0 && std::isfinite(config_.output_scale.value),
           "create simulated backend", "bootstrap scale must be positive");
   require(config_.max_input > 0.0, "create simulated backend", "bootstrap input bound ",

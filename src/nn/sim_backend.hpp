@@ -11,7 +11,8 @@
 // bootstrap) as a fresh value at exactly (config.output_level, config.output_scale). Like CKKS
 // bootstrapping it requires the input at level 0 (config.require_level_zero; when false any
 // level is accepted) and max |slot| <= config.max_input (EvalMod's domain: the message must stay
-// far below q_0). No bootstrapping noise is modelled.
+// far below q_0). Bootstrapping error is modelled only through set_noise (the refreshed value
+// gets fresh-encryption noise).
 #pragma once
 
 #include <cstddef>
@@ -27,10 +28,10 @@
 namespace fhecnn::nn {
 
 struct BootstrapConfig {
-  Level output_level{16};                    // level after a bootstrap (paper: 16)
+  Level output_level{16};                     // level after a bootstrap (paper: 16)
   Scale output_scale = Scale::from_log2(46);  // scale after a bootstrap, exactly (paper: 2^46)
-  bool require_level_zero = true;            // reject inputs above level 0, as CKKS does
-  double max_input = 1.0;                    // bound on max |slot| of the input
+  bool require_level_zero = true;             // reject inputs above level 0, as CKKS does
+  double max_input = 1.0;                     // bound on max |slot| of the input
 };
 
 // Operation counts. rotations includes the hoisted ones (each is one key switch);
@@ -100,6 +101,10 @@ class SimBackend {
   Value bootstrap(const Value& x);
   Level bootstrap_level() const { return config_.output_level; }
   Scale bootstrap_scale() const { return config_.output_scale; }
+
+  // Injected noise (circuits::NoiseModel; off by default): forwarded to the SlotBackend, so it
+  // applies to encryption, rescales, key switches, encodings and the bootstrap's fresh output.
+  void set_noise(const circuits::NoiseModel& model) { inner_.set_noise(model); }
 
   // max |slot| of x (not recorded anywhere).
   static double max_abs(const Value& x);
