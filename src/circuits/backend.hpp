@@ -63,6 +63,15 @@ concept HoistingBackend = Backend<B> && requires(B& b, const typename B::Value& 
   { b.rotate_hoisted(x, steps) } -> std::same_as<std::vector<typename B::Value>>;
 };
 
+// A backend with a fused acc += x * c (c encoded at scale s; scale(acc) == scale(x) * s; x at
+// level(acc) or above, its extra primes ignored): saves the level-dropped copy and the
+// temporary product of mul_const + add.
+template <typename B>
+concept FusedMulConstBackend = Backend<B> && requires(B& b, typename B::Value& acc,
+                                                      const typename B::Value& x, Complex c, Scale s) {
+  { b.mul_const_then_add(acc, x, c, s) } -> std::same_as<void>;
+};
+
 // rotate_hoisted where the backend has it, separate rotations elsewhere.
 template <Backend B>
 std::vector<typename B::Value> rotate_many(B& b, const typename B::Value& x,

@@ -41,6 +41,12 @@ CkksBackend::Value CkksBackend::mul_plain(const Value& x, const std::vector<Comp
   return r;
 }
 
+void CkksBackend::mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s) {
+  require(x.level() >= acc.level(), "multiply-add constant", "operand at level ", x.level().value,
+          " is below the accumulator's ", acc.level().value);
+  eval_.multiply_const_then_add(x, c, s, acc);
+}
+
 CkksBackend::Value CkksBackend::mul(const Value& x, const Value& y) {
   require_same_level(x, y, "multiply");
   return eval_.multiply(x, y);

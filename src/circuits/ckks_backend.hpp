@@ -33,6 +33,8 @@ class CkksBackend {
   Value drop_to_level(const Value& x, Level l);
   Value rotate(const Value& x, RotationStep k) { return eval_.rotate(x, k); }
   Value conjugate(const Value& x) { return eval_.conjugate(x); }
+  // FusedMulConstBackend: acc += x * round(c * s), x at level(acc) or above.
+  void mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s);
   // HoistingBackend: all rotations of x share one decomposition (one ModUp).
   std::vector<Value> rotate_hoisted(const Value& x, const std::vector<RotationStep>& steps) {
     std::vector<int> k;
@@ -50,6 +52,6 @@ class CkksBackend {
   const ckks::Evaluator& eval_;
 };
 
-static_assert(HoistingBackend<CkksBackend>);
+static_assert(HoistingBackend<CkksBackend> && FusedMulConstBackend<CkksBackend>);
 
 }  // namespace fhecnn::circuits

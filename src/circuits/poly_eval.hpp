@@ -113,6 +113,13 @@ class PlanEvaluator {
     std::optional<Value> acc;
     for (std::size_t j = 1; j < c.size(); ++j) {
       if (c[j] == 0.0) continue;
+      if constexpr (FusedMulConstBackend<B>) {
+        if (acc) {  // acc += c_j T_j reading T_j in place (no level-dropped copy, no temporary)
+          const Value& tj = powers_.get(static_cast<int>(j));
+          b_.mul_const_then_add(*acc, tj, Complex(c[j], 0.0), encode_scale(lifted, tj));
+          continue;
+        }
+      }
       const Value t = b_.drop_to_level(powers_.get(static_cast<int>(j)), up);
       const Value term = b_.mul_const(t, Complex(c[j], 0.0), encode_scale(lifted, t));
       acc = acc ? b_.add(*acc, term) : term;

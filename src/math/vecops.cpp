@@ -52,6 +52,18 @@ void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const 
   detail::mul_add_mod_vec_reference(a, b, acc, n, q);
 }
 
+void detail::sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* out,
+                                              std::size_t n, const Modulus& q) {
+  const u64 ss = shoup_precompute(s, q.value);
+  for (std::size_t i = 0; i < n; ++i) out[i] = mul_shoup(sub_mod(a[i], b[i], q.value), s, ss, q.value);
+}
+
+void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                            const Modulus& q) {
+  if (use_avx512() && detail::sub_mul_scalar_mod_vec_avx512(a, b, s, out, n, q)) return;
+  detail::sub_mul_scalar_mod_vec_reference(a, b, s, out, n, q);
+}
+
 void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
   const u64 ss = shoup_precompute(s, q.value);
   for (std::size_t i = 0; i < n; ++i) out[i] = mul_shoup(a[i], s, ss, q.value);

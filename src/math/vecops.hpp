@@ -19,6 +19,9 @@ void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const 
 void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
 // out = out + a * s mod q for a fixed scalar s < q (Shoup).
 void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+// out = (a - b) * s mod q for a fixed scalar s < q (the last step of rescale and ModDown).
+void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                            const Modulus& q);
 
 namespace detail {
 // The portable loops behind mul_mod_vec / mul_add_mod_vec (for tests and benchmarks).
@@ -28,6 +31,10 @@ void mul_add_mod_vec_reference(const u64* a, const u64* b, u64* acc, std::size_t
 // AVX-512 versions (vecops_avx512.cpp); return false when not applicable: they need IFMA52 and
 // q < 2^51 (q not a power of two). Call only when the CPU has AVX-512F/DQ/VL.
 bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+bool sub_mul_scalar_mod_vec_avx512(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                                   const Modulus& q);
+void sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                                      const Modulus& q);
 bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,
                             const Modulus& q);
 }  // namespace detail

@@ -100,7 +100,36 @@ bool mul_dispatch(const u64* a, const u64* b, u64* out, std::size_t n, const Mod
   return true;
 }
 
+template <bool Wide>
+void sub_mul_scalar_loop(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                         const Modulus& q) {
+  const IfmaBarrett<Wide> br(q);
+  const V vs = set1(s);
+  const auto diff = [&](V x, V y) {  // x - y mod q for x, y < q
+    const V d = _mm512_sub_epi64(x, y);
+    return _mm512_min_epu64(d, _mm512_add_epi64(d, br.q));
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const V d = diff(_mm512_loadu_si512(a + i), _mm512_loadu_si512(b + i));
+    _mm512_storeu_si512(out + i, br.finish(br.mul_lazy(d, vs)));
+  }
+  if (i < n) {
+    const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+    const V d = diff(_mm512_maskz_loadu_epi64(k, a + i), _mm512_maskz_loadu_epi64(k, b + i));
+    _mm512_mask_storeu_epi64(out + i, k, br.finish(br.mul_lazy(d, vs)));
+  }
+}
+
 }  // namespace
+
+bool sub_mul_scalar_mod_vec_avx512(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
+                                   const Modulus& q) {
+  if (!ifma_applies(q)) return false;
+  if (q.value < kNarrowBound) sub_mul_scalar_loop<false>(a, b, s, out, n, q);
+  else sub_mul_scalar_loop<true>(a, b, s, out, n, q);
+  return true;
+}
 
 bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
   return mul_dispatch<false>(a, b, out, n, q);

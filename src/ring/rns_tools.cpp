@@ -10,12 +10,9 @@ namespace fhecnn::ring {
 
 namespace {
 
-// x = (x - t) * s mod q, one pass (s < q, Shoup).
+// x = (x - t) * s mod q, one pass (s < q).
 void sub_then_mul_scalar(u64* x, const u64* t, u64 s, std::size_t n, const math::Modulus& q) {
-  const u64 s_shoup = math::shoup_precompute(s, q.value);
-  for (std::size_t c = 0; c < n; ++c) {
-    x[c] = math::mul_shoup(math::sub_mod(x[c], t[c], q.value), s, s_shoup, q.value);
-  }
+  math::sub_mul_scalar_mod_vec(x, t, s, x, n, q);
 }
 
 }  // namespace

@@ -64,6 +64,31 @@ TEST(VecOps, MulAndMulAddMatchReferenceAtOddLengths) {
   }
 }
 
+TEST(VecOps, SubMulScalarMatchesReference) {
+  std::mt19937_64 rng(22);
+  for (u64 qv : vecops_test_moduli()) {
+    if (qv < 3) continue;
+    const Modulus q(qv);
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 17u, 4099u}) {
+      for (int kind = 0; kind < 3; ++kind) {
+        const auto a = residues(n, qv, rng, kind), b = residues(n, qv, rng, kind == 1 ? 0 : kind);
+        for (const u64 s : {u64{0}, u64{1}, qv - 1, rng() % qv}) {
+          std::vector<u64> want(n), got(n);
+          detail::sub_mul_scalar_mod_vec_reference(a.data(), b.data(), s, want.data(), n, q);
+          for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(want[i], mul_mod(sub_mod(a[i], b[i], qv), s % qv, q));
+          sub_mul_scalar_mod_vec(a.data(), b.data(), s, got.data(), n, q);
+          ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+          if (!avx512_here()) continue;
+          std::vector<u64> v(n);
+          if (detail::sub_mul_scalar_mod_vec_avx512(a.data(), b.data(), s, v.data(), n, q)) {
+            ASSERT_EQ(v, want) << "AVX-512, q=" << qv << " n=" << n;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(VecOps, OutputMayAliasAnInput) {
   std::mt19937_64 rng(22);
   const Modulus q(generate_ntt_primes(49, 1, 16)[0]);
