@@ -52,6 +52,16 @@ void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const 
   detail::mul_add_mod_vec_reference(a, b, acc, n, q);
 }
 
+void detail::add_scalar_reduce_vec_reference(const u64* a, u64 c, u64* out, std::size_t n,
+                                             const Modulus& q) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = (a[i] + c) % q.value;
+}
+
+void add_scalar_reduce_vec(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::add_scalar_reduce_vec_avx512(a, c, out, n, q)) return;
+  detail::add_scalar_reduce_vec_reference(a, c, out, n, q);
+}
+
 void detail::sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* out,
                                               std::size_t n, const Modulus& q) {
   const u64 ss = shoup_precompute(s, q.value);

@@ -19,6 +19,9 @@ void mul_add_mod_vec(const u64* a, const u64* b, u64* acc, std::size_t n, const 
 void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
 // out = out + a * s mod q for a fixed scalar s < q (Shoup).
 void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+// out = (a + c) mod q for inputs with a + c < 2^52 (not necessarily below q): reduces residues
+// of another, larger prime (rescale).
+void add_scalar_reduce_vec(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q);
 // out = (a - b) * s mod q for a fixed scalar s < q (the last step of rescale and ModDown).
 void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                             const Modulus& q);
@@ -33,6 +36,8 @@ void mul_add_mod_vec_reference(const u64* a, const u64* b, u64* acc, std::size_t
 bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
 bool sub_mul_scalar_mod_vec_avx512(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                                    const Modulus& q);
+bool add_scalar_reduce_vec_avx512(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q);
+void add_scalar_reduce_vec_reference(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q);
 void sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                                       const Modulus& q);
 bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,

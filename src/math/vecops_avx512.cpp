@@ -121,7 +121,32 @@ void sub_mul_scalar_loop(const u64* a, const u64* b, u64 s, u64* out, std::size_
   }
 }
 
+// (a + c) mod q for a + c < 2^52: the Barrett product by 1 (P = a + c < 2^52 <= q^2 for the
+// primes IFMA takes) leaves [0, 3q).
+template <bool Wide>
+void add_reduce_loop(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q) {
+  const IfmaBarrett<Wide> br(q);
+  const V vc = set1(c), one = set1(1);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const V x = _mm512_add_epi64(_mm512_loadu_si512(a + i), vc);
+    _mm512_storeu_si512(out + i, br.finish(br.mul_lazy(x, one)));
+  }
+  if (i < n) {
+    const __mmask8 k = static_cast<__mmask8>((1u << (n - i)) - 1);
+    const V x = _mm512_add_epi64(_mm512_maskz_loadu_epi64(k, a + i), vc);
+    _mm512_mask_storeu_epi64(out + i, k, br.finish(br.mul_lazy(x, one)));
+  }
+}
+
 }  // namespace
+
+bool add_scalar_reduce_vec_avx512(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q) {
+  if (!ifma_applies(q) || q.value < (u64{1} << 26)) return false;
+  if (q.value < kNarrowBound) add_reduce_loop<false>(a, c, out, n, q);
+  else add_reduce_loop<true>(a, c, out, n, q);
+  return true;
+}
 
 bool sub_mul_scalar_mod_vec_avx512(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                                    const Modulus& q) {

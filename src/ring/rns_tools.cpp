@@ -148,11 +148,15 @@ void RnsTools::rescale_inplace(RnsPoly& x) const {
 #pragma omp for schedule(static)
     for (long i = 0; i < static_cast<long>(l); ++i) {
       const auto& qi = ctx_.modulus(static_cast<PrimeIndex>(i));
-      // t = (last mod q_i) - (half mod q_i): last < q_l < 2^64, so a Shoup product by 1 reduces it.
+      // t = (last - half) mod q_i, last < q_l.
       const u64 half_i = math::reduce_64(half, qi);
-      const u64 one_shoup = math::shoup_precompute(1, qi.value);
-      for (std::size_t c = 0; c < n; ++c) {
-        t[c] = math::sub_mod(math::mul_shoup(last[c], 1, one_shoup, qi.value), half_i, qi.value);
+      if (ql.value < (u64{1} << 51) && qi.value < (u64{1} << 51)) {
+        math::add_scalar_reduce_vec(last.data(), qi.value - half_i, t.data(), n, qi);  // < 2^52
+      } else {  // a Shoup product by 1 reduces any value below 2^64
+        const u64 one_shoup = math::shoup_precompute(1, qi.value);
+        for (std::size_t c = 0; c < n; ++c) {
+          t[c] = math::sub_mod(math::mul_shoup(last[c], 1, one_shoup, qi.value), half_i, qi.value);
+        }
       }
       math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.data());
       sub_then_mul_scalar(x.limb(i), t.data(), qlast_inv_[l][i], n, qi);

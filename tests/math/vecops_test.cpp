@@ -89,6 +89,30 @@ TEST(VecOps, SubMulScalarMatchesReference) {
   }
 }
 
+TEST(VecOps, AddScalarReduceMatchesReference) {
+  std::mt19937_64 rng(23);
+  for (u64 qv : vecops_test_moduli()) {
+    if (qv < 3) continue;
+    const Modulus q(qv);
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 4099u}) {
+      // Inputs up to 2^51 (residues of a larger prime) plus a constant below q.
+      std::vector<u64> a(n);
+      for (auto& x : a) x = rng() % (u64{1} << 51);
+      if (n > 0) a[0] = (u64{1} << 51) - 1;
+      const u64 c = rng() % qv;
+      std::vector<u64> want(n), got(n);
+      detail::add_scalar_reduce_vec_reference(a.data(), c, want.data(), n, q);
+      add_scalar_reduce_vec(a.data(), c, got.data(), n, q);
+      ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+      if (!avx512_here()) continue;
+      std::vector<u64> v(n);
+      if (detail::add_scalar_reduce_vec_avx512(a.data(), c, v.data(), n, q)) {
+        ASSERT_EQ(v, want) << "AVX-512, q=" << qv << " n=" << n;
+      }
+    }
+  }
+}
+
 TEST(VecOps, OutputMayAliasAnInput) {
   std::mt19937_64 rng(22);
   const Modulus q(generate_ntt_primes(49, 1, 16)[0]);
