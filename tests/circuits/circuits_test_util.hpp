@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "circuits/slots.hpp"
+#include "common/error.hpp"
 #include "math/primes.hpp"
 
 namespace fhecnn::circuits::testing {
@@ -21,6 +24,17 @@ inline std::vector<std::uint64_t> realistic_primes() {
 
 inline SlotBackend realistic_backend(std::size_t slots) {
   return SlotBackend(realistic_primes(), slots);
+}
+
+// Runs f, expects InvalidArgument whose message contains `text`.
+template <typename F>
+void expect_error(F&& f, const std::string& text) {
+  try {
+    f();
+    FAIL() << "no exception, expected '" << text << "'";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
 }
 
 inline std::string data_path(const std::string& name) {

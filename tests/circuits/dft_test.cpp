@@ -20,15 +20,7 @@ namespace {
 
 using testing::realistic_backend;
 
-template <typename F>
-void expect_error(F&& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "no exception, expected '" << text << "'";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 // N = 2^15: special_fft / special_ifft for every n <= 2^14 (an insecure one-level ring; only
 // its encoder is used).

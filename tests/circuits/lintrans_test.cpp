@@ -18,15 +18,7 @@ namespace {
 using testing::realistic_backend;
 using Dense = std::vector<std::vector<Complex>>;
 
-template <typename F>
-void expect_error(F&& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "no exception, expected '" << text << "'";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 std::vector<Complex> random_vector(std::size_t n, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(-1.0, 1.0);

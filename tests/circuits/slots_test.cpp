@@ -17,16 +17,7 @@ namespace {
 
 using testing::realistic_backend;
 
-// Runs f, expects InvalidArgument whose message contains `text`.
-template <typename F>
-void expect_error(F&& f, const std::string& text) {
-  try {
-    f();
-    FAIL() << "no exception, expected '" << text << "'";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
-}
+using testing::expect_error;
 
 TEST(SlotBackend, TracksLevelAndScaleLikeCkks) {
   SlotBackend b = realistic_backend(4);
