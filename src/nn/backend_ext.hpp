@@ -11,9 +11,14 @@
 //   (after bootstrapping every slot is real: the paper's imaginary-removing bootstrap, PAPER.md
 //   §3-§4). Preconditions are the backend's; the simulated one (sim_backend.hpp) requires
 //   level 0 and max |slot| <= 1 as CKKS bootstrapping does.
+// * PeriodicBootstrappingBackend: also bootstrap_periodic(x, period) for a message known to be
+//   periodic with that period (a power of two dividing the slot count): CKKS bootstraps it as a
+//   sparse message of `period` slots, much cheaper than a full-slot bootstrap. packed::bootstrap
+//   uses it with the layout's block_slots() when the backend has it (nn/ckks_nn_backend.hpp).
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <vector>
 
 #include "circuits/backend.hpp"
@@ -32,5 +37,11 @@ concept BootstrappingBackend = circuits::Backend<B> && requires(B& b, const type
   { b.bootstrap_level() } -> std::same_as<Level>;
   { b.bootstrap_scale() } -> std::same_as<Scale>;
 };
+
+template <typename B>
+concept PeriodicBootstrappingBackend =
+    BootstrappingBackend<B> && requires(B& b, const typename B::Value& x, std::size_t period) {
+      { b.bootstrap_periodic(x, period) } -> std::same_as<typename B::Value>;
+    };
 
 }  // namespace fhecnn::nn

@@ -266,6 +266,7 @@ SimulationResult simulate_packed(const PackedNetwork& net, const Tensor& image,
   result.logits = net.decode_output(b.decrypt(y.value));
   result.total = b.counts();
   result.rotation_steps = b.rotation_steps();
+  result.rotation_levels = b.rotation_levels();
   return result;
 }
 

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -240,6 +241,7 @@ struct SimulationResult {
   std::vector<LayerReport> layers;  // one per step
   OpCounts total;
   std::set<int> rotation_steps;  // normalised to (-n/2, n/2], every key the run needs
+  std::map<int, Level> rotation_levels;  // the same steps, each with the highest level used at
 };
 
 // Simulates one image: pack, encrypt at the top level and input_scale, drop to input_level,

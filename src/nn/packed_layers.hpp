@@ -396,10 +396,17 @@ PackedTensor<typename B::Value> relu(B& b, const PackedTensor<typename B::Value>
 }
 
 // x refreshed by the backend's bootstrap after dropping it to level 0 (free), as CKKS
-// bootstrapping requires. Layout unchanged (sparse bootstrapping with block_slots() slots).
+// bootstrapping requires. Layout unchanged. The message is periodic with period
+// block_slots() (every block holds the same replica), so a PeriodicBootstrappingBackend
+// bootstraps it as a sparse message of block_slots() slots.
 template <BootstrappingBackend B>
 PackedTensor<typename B::Value> bootstrap(B& b, const PackedTensor<typename B::Value>& x) {
-  return {b.bootstrap(b.drop_to_level(x.value, Level{0})), x.layout};
+  const auto low = b.drop_to_level(x.value, Level{0});
+  if constexpr (PeriodicBootstrappingBackend<B>) {
+    return {b.bootstrap_periodic(low, x.layout.block_slots()), x.layout};
+  } else {
+    return {b.bootstrap(low), x.layout};
+  }
 }
 
 }  // namespace packed

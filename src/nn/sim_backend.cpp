@@ -90,16 +90,18 @@ SimBackend::Value SimBackend::rescale(const Value& x) {
   return inner_.rescale(x);
 }
 
-void SimBackend::record_step(RotationStep step) {
+void SimBackend::record_step(RotationStep step, Level level) {
   const auto n = static_cast<long long>(inner_.slots());
   long long k = ((static_cast<long long>(step.value) % n) + n) % n;
   if (k > n / 2) k -= n;
   steps_.insert(static_cast<int>(k));
+  auto [it, fresh] = step_levels_.emplace(static_cast<int>(k), level);
+  if (!fresh && it->second < level) it->second = level;
 }
 
 SimBackend::Value SimBackend::rotate(const Value& x, RotationStep step) {
   ++counts_.rotations;
-  record_step(step);
+  record_step(step, x.level);
   return inner_.rotate(x, step);
 }
 

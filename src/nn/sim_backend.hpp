@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <ostream>
 #include <set>
 #include <vector>
@@ -113,9 +114,13 @@ class SimBackend {
   // Every rotation step used so far, normalised to (-slots/2, slots/2]: the rotation keys a
   // CKKS run of the same circuit needs (conjugation not included; see counts().conjugations).
   const std::set<int>& rotation_steps() const { return steps_; }
+  // The same steps, each with the highest level it was used at: a CKKS key for it needs to
+  // reach only that level.
+  const std::map<int, Level>& rotation_levels() const { return step_levels_; }
   void reset_counts() {
     counts_ = {};
     steps_.clear();
+    step_levels_.clear();
   }
 
   Level top_level() const { return inner_.top_level(); }
@@ -124,12 +129,13 @@ class SimBackend {
   const circuits::SlotBackend& slot_backend() const { return inner_; }
 
  private:
-  void record_step(RotationStep step);
+  void record_step(RotationStep step, Level level);
 
   circuits::SlotBackend inner_;
   BootstrapConfig config_;
   OpCounts counts_;
   std::set<int> steps_;
+  std::map<int, Level> step_levels_;
 };
 
 static_assert(circuits::InspectableBackend<SimBackend>);
