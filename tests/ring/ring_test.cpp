@@ -88,6 +88,44 @@ TEST(Ring, BasisConversionIsExactUpToMultiplesOfTheSourceModulus) {
   }
 }
 
+// Exact conversion between primes on both sides of the IFMA kernels' 2^50 bound (55-bit
+// sources split into two columns for 45-bit targets; 55-bit targets take the portable kernel).
+// Inputs x = (Q - 1) / 2 + v with small v: centred, as ModDown makes them, where the
+// floating-point overflow estimate is exact (convert_exact's documented condition).
+TEST(Ring, ExactBasisConversionAcrossPrimeSizes) {
+  const std::size_t n = 1 << 10;
+  for (const auto& [src_bits, dst_bits] : {std::pair{45, 45}, std::pair{45, 55}, std::pair{55, 55}, std::pair{55, 45}}) {
+    auto q = math::generate_ntt_primes(src_bits, 3, n);
+    auto p = math::generate_ntt_primes(dst_bits, 2, n, q);
+    RingContext ctx(LogN{10}, q, p);
+    const auto v = small_poly(n, std::int64_t{1} << 40, 8);
+    const auto half_q_mod = [&](const math::Modulus& m) {  // (Q - 1) / 2 mod m
+      u64 qm = 1;
+      for (auto qi : q) qm = math::mul_mod(qm, math::reduce_64(qi, m), m);
+      return math::mul_mod(math::sub_mod(qm, 1, m.value), (m.value + 1) / 2, m);
+    };
+    RnsPoly src = from_signed(ctx, v, ctx.q_basis(Level{2}));
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
+      const u64 h = half_q_mod(qi);
+      for (std::size_t k = 0; k < n; ++k) src.limb(i)[k] = math::add_mod(src.limb(i)[k], h, qi.value);
+    }
+    BasisConverter conv(ctx, src.basis(), ctx.p_basis());
+    RnsPoly out(n, ctx.p_basis(), false);
+    const u64* in[3] = {src.limb(0), src.limb(1), src.limb(2)};
+    u64* dst[2] = {out.limb(0), out.limb(1)};
+    conv.convert_exact(in, dst, 2);
+    for (std::size_t j = 0; j < 2; ++j) {
+      const auto& pj = ctx.modulus(ctx.p_index(j));
+      const u64 h = half_q_mod(pj);
+      for (std::size_t k = 0; k < n; ++k) {
+        const u64 x = math::add_mod(math::from_signed(v[k], pj), h, pj.value);
+        ASSERT_EQ(out.limb(j)[k], x) << src_bits << " -> " << dst_bits << " bits, coefficient " << k;
+      }
+    }
+  }
+}
+
 TEST(Ring, ModUpThenModDownRecoversTheInput) {
   Fixture f(11, 4, 2);
   const auto& ctx = *f.ctx;
