@@ -72,10 +72,11 @@ int main(int argc, char** argv) try {
 
   std::vector<double> times;
   rlwe::Ciphertext out;
+  circuits::BootstrapTimings stages;
   for (int r = 0; r < reps; ++r) {
     std::cerr << "[boot " << slots << "] bootstrap " << r + 1 << "/" << reps << "\n";
     t0 = std::chrono::steady_clock::now();
-    out = boot.bootstrap(eval, enc_keys, ct);
+    out = boot.bootstrap(eval, enc_keys, ct, &stages);
     times.push_back(seconds_since(t0));
   }
   std::sort(times.begin(), times.end());
@@ -87,10 +88,12 @@ int main(int argc, char** argv) try {
       "{\"slots\": %zu, \"threads\": %d, \"params\": \"%s\", \"boot_s\": %.3f, \"precision_mean_bits\": %.2f, "
       "\"precision_min_bits\": %.2f, \"levels_left\": %d, \"key_switches\": %d, \"boot_keys\": %zu, "
       "\"boot_key_bytes\": %zu, \"keygen_s\": %.2f, \"peak_rss_bytes\": %zu, \"log_qp\": %.1f, "
-      "\"secure_128\": %s}\n",
+      "\"secure_128\": %s, \"stages_s\": {\"raise\": %.3f, \"sub_sum\": %.3f, \"coeff_to_slot\": %.3f, "
+      "\"eval_mod\": %.3f, \"slot_to_coeff\": %.3f, \"finish\": %.3f}}\n",
       slots, threads, params->name().c_str(), times[times.size() / 2], stats.mean_bits, stats.min_bits,
       out.level().value, boot.key_switches(), boot_keys, boot_key_bytes, keygen_s, peak_rss_bytes(),
-      params->security().log_qp, params->security().secure_128 ? "true" : "false");
+      params->security().log_qp, params->security().secure_128 ? "true" : "false", stages.raise,
+      stages.sub_sum, stages.coeff_to_slot, stages.eval_mod, stages.slot_to_coeff, stages.finish);
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "report_boot: " << e.what() << "\n";

@@ -1,5 +1,6 @@
 #include "circuits/boot.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <numbers>
@@ -13,6 +14,15 @@ namespace {
 bool is_power_of_two(std::size_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 int evalmod_levels(const EvalModSpec& s) { return chebyshev_depth(s.degree) + s.double_angles; }
+
+// Runs f, adds its wall time to `seconds`, returns its result.
+template <typename F>
+auto timed(double& seconds, F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = f();
+  seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
 
 rlwe::Ciphertext with_slots(rlwe::Ciphertext c, std::size_t slots) {
   c.slots = slots;
@@ -137,41 +147,52 @@ Scale Bootstrapper::landing_scale(double scale_in) const {
 }
 
 rlwe::Ciphertext Bootstrapper::mod_and_back_sparse(const ckks::Evaluator& eval, CkksBackend& b,
-                                                   const rlwe::Ciphertext& coeffs,
-                                                   double scale_in) const {
-  rlwe::Ciphertext x = coeff_to_slot(b, with_slots(coeffs, cts_.slots), cts_);
-  x = eval.add(x, eval.conjugate(x));
-  x = eval_mod(b, x, evalmod_, Scale{boot_scale_});
-  return slot_to_coeff(b, x, stc_, landing_scale(scale_in));
+                                                   const rlwe::Ciphertext& coeffs, double scale_in,
+                                                   BootstrapTimings& t) const {
+  rlwe::Ciphertext x = timed(t.coeff_to_slot, [&] {
+    const rlwe::Ciphertext w = coeff_to_slot(b, with_slots(coeffs, cts_.slots), cts_);
+    return eval.add(w, eval.conjugate(w));
+  });
+  x = timed(t.eval_mod, [&] { return eval_mod(b, x, evalmod_, Scale{boot_scale_}); });
+  return timed(t.slot_to_coeff, [&] { return slot_to_coeff(b, x, stc_, landing_scale(scale_in)); });
 }
 
 rlwe::Ciphertext Bootstrapper::mod_and_back_full(const ckks::Evaluator& eval, CkksBackend& b,
-                                                 const rlwe::Ciphertext& coeffs,
-                                                 double scale_in) const {
-  const rlwe::Ciphertext w = coeff_to_slot(b, coeffs, cts_);
-  const rlwe::Ciphertext w_conj = eval.conjugate(w);
-  rlwe::Ciphertext re = eval.add(w, w_conj);
-  // (w - conj w) * (-i): the imaginary parts as real slots (the constant -i is exact at scale 1).
-  rlwe::Ciphertext im = b.mul_const(eval.sub(w, w_conj), Complex(0.0, -1.0), Scale{1.0});
-  re = eval_mod(b, re, evalmod_, Scale{boot_scale_});
-  im = eval_mod(b, im, evalmod_, Scale{boot_scale_});
-  rlwe::Ciphertext z = eval.add(re, b.mul_const(im, Complex(0.0, 1.0), Scale{1.0}));
-  return slot_to_coeff(b, z, stc_, landing_scale(scale_in));
+                                                 const rlwe::Ciphertext& coeffs, double scale_in,
+                                                 BootstrapTimings& t) const {
+  rlwe::Ciphertext re, im;
+  timed(t.coeff_to_slot, [&] {
+    const rlwe::Ciphertext w = coeff_to_slot(b, coeffs, cts_);
+    const rlwe::Ciphertext w_conj = eval.conjugate(w);
+    re = eval.add(w, w_conj);
+    // (w - conj w) * (-i): the imaginary parts as real slots (the constant -i is exact at scale 1).
+    im = b.mul_const(eval.sub(w, w_conj), Complex(0.0, -1.0), Scale{1.0});
+    return 0;
+  });
+  const rlwe::Ciphertext z = timed(t.eval_mod, [&] {
+    const rlwe::Ciphertext r = eval_mod(b, re, evalmod_, Scale{boot_scale_});
+    const rlwe::Ciphertext i = eval_mod(b, im, evalmod_, Scale{boot_scale_});
+    return eval.add(r, b.mul_const(i, Complex(0.0, 1.0), Scale{1.0}));
+  });
+  return timed(t.slot_to_coeff, [&] { return slot_to_coeff(b, z, stc_, landing_scale(scale_in)); });
 }
 
 rlwe::Ciphertext Bootstrapper::bootstrap(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
-                                         const rlwe::Ciphertext& c) const {
+                                         const rlwe::Ciphertext& c, BootstrapTimings* timings) const {
   require(c.slots == config_.slots, "bootstrap", "the ciphertext has ", c.slots,
           " slots but the bootstrapper was built for ", config_.slots);
   require(c.size() == 2, "bootstrap", "the ciphertext has ", c.size(), " parts; relinearise first");
+  BootstrapTimings t;
   const double scale_in = c.scale.value;
   CkksBackend b(eval);
-  rlwe::Ciphertext x = raise(eval, enc, c);
-  rlwe::Ciphertext y = sparse_ ? mod_and_back_sparse(eval, b, sub_sum(eval, std::move(x)), scale_in)
-                               : mod_and_back_full(eval, b, x, scale_in);
-  if (config_.remove_imaginary) y = eval.add(y, eval.conjugate(y));
+  rlwe::Ciphertext x = timed(t.raise, [&] { return raise(eval, enc, c); });
+  if (sparse_) x = timed(t.sub_sum, [&] { return sub_sum(eval, std::move(x)); });
+  rlwe::Ciphertext y = sparse_ ? mod_and_back_sparse(eval, b, x, scale_in, t)
+                               : mod_and_back_full(eval, b, x, scale_in, t);
+  if (config_.remove_imaginary) y = timed(t.finish, [&] { return eval.add(y, eval.conjugate(y)); });
   y.slots = config_.slots;
   y.scale = config_.output_scale;  // exact: see landing_scale
+  if (timings) *timings = t;
   return y;
 }
 

@@ -60,6 +60,11 @@ struct BootstrapKeyPlan {
 ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
                                            const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys);
 
+// Wall time of each stage of one bootstrap (seconds), for benchmarks and progress output.
+struct BootstrapTimings {
+  double raise = 0, sub_sum = 0, coeff_to_slot = 0, eval_mod = 0, slot_to_coeff = 0, finish = 0;
+};
+
 class Bootstrapper {
  public:
   // Builds the DFT plans and the EvalMod polynomial (a Remez run, about a second).
@@ -81,8 +86,9 @@ class Bootstrapper {
   // c (any level; dropped to 0 first; c.slots == config slots, real message with max |m| <= 1)
   // -> the same message at output_level() and exactly the output scale.
   // Throws InvalidArgument on a slot-count mismatch or missing keys (from the evaluator).
+  // `timings`, when given, receives the wall time of each stage.
   rlwe::Ciphertext bootstrap(const ckks::Evaluator& eval, const ckks::EncapsulationKeys& enc,
-                             const rlwe::Ciphertext& c) const;
+                             const rlwe::Ciphertext& c, BootstrapTimings* timings = nullptr) const;
 
  private:
   Scale landing_scale(double scale_in) const;
@@ -90,9 +96,11 @@ class Bootstrapper {
                          const rlwe::Ciphertext& c) const;
   rlwe::Ciphertext sub_sum(const ckks::Evaluator& eval, rlwe::Ciphertext x) const;
   rlwe::Ciphertext mod_and_back_sparse(const ckks::Evaluator& eval, CkksBackend& b,
-                                       const rlwe::Ciphertext& coeffs, double scale_in) const;
+                                       const rlwe::Ciphertext& coeffs, double scale_in,
+                                       BootstrapTimings& t) const;
   rlwe::Ciphertext mod_and_back_full(const ckks::Evaluator& eval, CkksBackend& b,
-                                     const rlwe::Ciphertext& coeffs, double scale_in) const;
+                                     const rlwe::Ciphertext& coeffs, double scale_in,
+                                     BootstrapTimings& t) const;
 
   rlwe::ParamsPtr params_;
   BootstrapConfig config_;
