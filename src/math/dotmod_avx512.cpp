@@ -4,22 +4,11 @@
 // L' = L mod 2^52), the result is H' * R + L' mod q with R = 2^52 mod q. Both terms are reduced
 // by a 52-bit Shoup multiplication (by R and by 1), each landing in [0, 2q); the sum, in
 // [0, 4q), takes two conditional subtractions.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "math/avx512_common.hpp"
 
 #include "math/dotmod.hpp"
 
 namespace fhecnn::math::detail {
-namespace {
-
-using V = __m512i;
-inline V set1(u64 x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
-inline V reduce_once(V x, V m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
-
-}  // namespace
-
 namespace {
 
 // Reduces H * 2^52 + L (H < 2^52 after the carry, L < 2^56) mod q into [0, q).

@@ -28,11 +28,7 @@
 //
 // This file deliberately uses no inline function or template of the portable headers beyond
 // trivial accessors, so that no AVX-512 copy of shared code can be picked by the linker.
-// GCC 12 flags the intrinsics' own `__m512i __Y = __Y;` placeholders (GCC bug 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "math/avx512_common.hpp"
 
 #include <cstddef>
 
@@ -41,17 +37,12 @@
 namespace fhecnn::math::detail {
 namespace {
 
-using V = __m512i;
-
 constexpr u64 kTwo52 = u64{1} << 52;
 
-inline V set1(u64 x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
 inline V load(const u64* p) { return _mm512_loadu_si512(p); }
 inline void store(u64* p, V x) { _mm512_storeu_si512(p, x); }
 inline V add(V a, V b) { return _mm512_add_epi64(a, b); }
 inline V sub(V a, V b) { return _mm512_sub_epi64(a, b); }
-// x - m if x >= m else x (the wrapped difference is larger than x exactly when x < m).
-inline V reduce_once(V x, V m) { return _mm512_min_epu64(x, sub(x, m)); }
 // Two twiddle lanes (p[0], p[1]) repeated: the span-4 stage layout.
 inline V bcast2(const u64* p) {
   return _mm512_broadcast_i64x2(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

@@ -10,11 +10,7 @@
 //
 // Like ntt_avx512.cpp, this file uses no inline function or template of the portable headers,
 // so no AVX-512 copy of shared code can reach the portable code through the linker.
-// GCC 12 flags the intrinsics' own `__m512i __Y = __Y;` placeholders (GCC bug 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
+#include "math/avx512_common.hpp"
 
 #include <cstddef>
 
@@ -23,11 +19,6 @@
 
 namespace fhecnn::math::detail {
 namespace {
-
-using V = __m512i;
-
-inline V set1(u64 x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
-inline V reduce_once(V x, V m) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, m)); }
 
 // Narrow (q < 2^50): P - quot * q < 3q < 2^52 is formed modulo 2^52 from the low halves.
 // Wide (2^50 < q < 2^51): 3q may exceed 2^52, so P - quot * q is formed exactly in 64 bits from
