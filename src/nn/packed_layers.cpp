@@ -167,7 +167,8 @@ int ConvPlan::plaintext_mults() const {
   return static_cast<int>(taps_.size()) * output_groups() + spec_.out_channels;
 }
 
-ShortcutPlan::ShortcutPlan(const Layout& in, const DownsampleShortcutSpec& spec) : in_(in) {
+ShortcutPlan::ShortcutPlan(const Layout& in, const DownsampleShortcutSpec& spec)
+    : MaskedMovePlan(in) {
   const char* what = "plan downsampling shortcut";
   in.check(what);
   require(spec.channels_before >= 0 && spec.channels_after >= 0, what, "negative channel padding");
@@ -184,7 +185,7 @@ ShortcutPlan::ShortcutPlan(const Layout& in, const DownsampleShortcutSpec& spec)
   moves_ = builder.take();
 }
 
-AvgPoolPlan::AvgPoolPlan(const Layout& in, double factor) : in_(in) {
+AvgPoolPlan::AvgPoolPlan(const Layout& in, double factor) : MaskedMovePlan(in) {
   const char* what = "plan average pooling";
   in.check(what);
   require(std::isfinite(factor), what, "factor ", factor, " is not finite");

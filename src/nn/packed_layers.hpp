@@ -108,37 +108,37 @@ class ConvPlan {
   std::vector<std::vector<MaskedMove>> collect_;
 };
 
-// Option-A shortcut (PAPER.md §10.1), generalised: out[c + channels_before][a][b] =
-// in[c][s a][s b]. Channels whose shift (input offset minus output offset, the same at every
-// pixel because k_out w_out = k_in w_in) coincides share one rotation and one mask.
-class ShortcutPlan {
+// A layer made of masked rotations of one input (the shortcut and pooling plans): the input
+// and output layouts and the moves, computed by the derived plan's constructor.
+class MaskedMovePlan {
  public:
-  // Preconditions: a power-of-two stride dividing the height and width; the output fits.
-  // Throws InvalidArgument "cannot plan downsampling shortcut: ..." otherwise.
-  ShortcutPlan(const Layout& in, const DownsampleShortcutSpec& spec);
   const Layout& input() const { return in_; }
   const Layout& output() const { return out_; }
   const std::vector<MaskedMove>& moves() const { return moves_; }
 
- private:
+ protected:
+  explicit MaskedMovePlan(const Layout& in) : in_(in), out_(in) {}
   Layout in_, out_;
   std::vector<MaskedMove> moves_;
+};
+
+// Option-A shortcut (PAPER.md §10.1), generalised: out[c + channels_before][a][b] =
+// in[c][s a][s b]. Channels whose shift (input offset minus output offset, the same at every
+// pixel because k_out w_out = k_in w_in) coincides share one rotation and one mask.
+class ShortcutPlan : public MaskedMovePlan {
+ public:
+  // Preconditions: a power-of-two stride dividing the height and width; the output fits.
+  // Throws InvalidArgument "cannot plan downsampling shortcut: ..." otherwise.
+  ShortcutPlan(const Layout& in, const DownsampleShortcutSpec& spec);
 };
 
 // Global average pooling (PAPER.md §10.2), generalised to any layout: sum the pixels with
 // rotations, then gather channel c to slot c with mask value factor / (h w).
 // Output: Layout::vector(channels): factor * mean of channel c at slot c, zeros elsewhere.
-class AvgPoolPlan {
+class AvgPoolPlan : public MaskedMovePlan {
  public:
   // factor: B in a network normalised by 1/B (restores the true scale); must be finite.
   AvgPoolPlan(const Layout& in, double factor);
-  const Layout& input() const { return in_; }
-  const Layout& output() const { return out_; }
-  const std::vector<MaskedMove>& moves() const { return moves_; }
-
- private:
-  Layout in_, out_;
-  std::vector<MaskedMove> moves_;
 };
 
 // Fully connected layer by the generalised diagonal method (PAPER.md §10.3): with r inputs at

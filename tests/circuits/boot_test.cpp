@@ -79,9 +79,17 @@ TEST(Bootstrap, FullSlotsRecoverRealMessages) { check_bootstrap(2048, 16.0, 19.0
 TEST(Bootstrap, KeysAreLimitedToTheirLevels) {
   auto& e = boot_env();
   const auto plan = e.boot(256).key_plan();
+  const Level top = e.env.params->max_level();
   bool has_low = false;
-  for (const auto& r : plan.rotations) has_low |= r.level < e.env.params->max_level();
-  EXPECT_TRUE(has_low) << "SlotToCoeff keys should sit below the top level";
+  for (const auto& r : plan.rotations) {
+    const GaloisElement g = e.env.params->rotation_element(RotationStep{r.step}, r.slots);
+    if (g.value == 1) continue;
+    ASSERT_TRUE(e.env.keys.has_galois_key(g)) << "step " << r.step;
+    const Level key_level = e.env.keys.galois_key(g).max_level;
+    EXPECT_GE(key_level, r.level) << "step " << r.step << " is used above its key's level";
+    has_low |= key_level < top;
+  }
+  EXPECT_TRUE(has_low) << "SlotToCoeff-only keys should be generated below the top level";
 }
 
 TEST(Bootstrap, RejectsBadConfigurations) {
