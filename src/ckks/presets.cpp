@@ -63,9 +63,20 @@ rlwe::ParamsLiteral boot_n16() {
   return lit;
 }
 
+rlwe::ParamsLiteral insecure_boot_shape(int log_n) {
+  require(log_n >= 10 && log_n <= 15, "build preset insecure_boot_n" + std::to_string(log_n),
+          "log_n must be in [10, 15]");
+  rlwe::ParamsLiteral lit = boot_n16();
+  lit.name = "insecure_boot_n" + std::to_string(log_n);
+  lit.log_n = log_n;
+  lit.allow_insecure = true;
+  return lit;
+}
+
 std::vector<std::string> names() {
-  return {"n16_l27_dnum3", "paper_n16", "boot_n16", "insecure_n10", "insecure_n11", "insecure_n12",
-          "insecure_n13"};
+  return {"n16_l27_dnum3",    "paper_n16",        "boot_n16",     "insecure_n10",
+          "insecure_n11",     "insecure_n12",     "insecure_n13", "insecure_boot_n12",
+          "insecure_boot_n13"};
 }
 
 rlwe::ParamsLiteral by_name(const std::string& name) {
@@ -74,6 +85,7 @@ rlwe::ParamsLiteral by_name(const std::string& name) {
   if (name == "boot_n16") return boot_n16();
   for (int log_n = 10; log_n <= 13; ++log_n) {
     if (name == "insecure_n" + std::to_string(log_n)) return insecure_test(log_n);
+    if (name == "insecure_boot_n" + std::to_string(log_n)) return insecure_boot_shape(log_n);
   }
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;

@@ -28,6 +28,10 @@ rlwe::ParamsLiteral paper_n16();
 // network scale 2^40; q_0 / scale = 2^6 keeps sin(2 pi f) ~ 2 pi f accurate (f = scale m / q_0).
 rlwe::ParamsLiteral boot_n16();
 
+// boot_n16's chain on a ring of degree 2^log_n (log_n in [10, 15]): NOT secure. Runs the
+// bootstrapping network pipeline in seconds for tests (by_name: insecure_boot_n12, _n13).
+rlwe::ParamsLiteral insecure_boot_shape(int log_n);
+
 // Names accepted by by_name().
 std::vector<std::string> names();
 // Throws InvalidArgument for an unknown name (listing the known ones).

@@ -126,31 +126,49 @@ std::size_t NetworkKeys::bytes() const {
   return b;
 }
 
-NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
-                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots) {
+NetworkKeyPlan plan_network_keys(const rlwe::Params& params, const NetworkKeyRequirements& reqs,
+                                 const Bootstrappers& boots) {
   constexpr const char* what = "generate network keys";
-  require(power_of_two(reqs.slots) && reqs.slots <= params->max_slots(), what, "slot count ",
-          reqs.slots, " is not a power of two in [1, ", params->max_slots(), "]");
+  require(power_of_two(reqs.slots) && reqs.slots <= params.max_slots(), what, "slot count ",
+          reqs.slots, " is not a power of two in [1, ", params.max_slots(), "]");
   for (std::size_t n : reqs.bootstrap_slots) {
     require(boots.count(n) > 0, what, "the network bootstraps at ", n,
             " slots but no bootstrapper was given for it (given: ", slot_counts(boots), ")");
   }
-  rlwe::KeyGenerator kg(params);
-  NetworkKeys keys;
-  keys.eval.set_relin_key(kg.gen_relin_key(sk));
-  for (const auto& [g, level] : galois_needs(*params, reqs, boots)) {
-    keys.eval.add_galois_key(GaloisElement{g}, kg.gen_galois_key(sk, GaloisElement{g}, level));
-  }
-  std::optional<Level> conj;
-  if (reqs.conjugation) conj = params->max_level();
+  NetworkKeyPlan plan;
+  plan.galois = galois_needs(params, reqs, boots);
+  plan.relin = params.max_level();
+  if (reqs.conjugation) plan.conjugation = params.max_level();
   for (const auto& [n, boot] : boots) {
     const Level l = boot->key_plan().conjugation_level;
-    if (!conj || *conj < l) conj = l;
+    if (!plan.conjugation || *plan.conjugation < l) plan.conjugation = l;
   }
-  if (conj) kg.add_conjugation_key(keys.eval, sk, *conj);
   if (!boots.empty()) {
-    keys.encapsulation = ckks::gen_encapsulation_keys(
-        params, sk, boots.begin()->second->key_plan().hamming_weight);
+    plan.encapsulation_hamming_weight = boots.begin()->second->key_plan().hamming_weight;
+  }
+  return plan;
+}
+
+std::size_t NetworkKeyPlan::bytes(const rlwe::Params& params) const {
+  std::size_t b = params.switching_key_bytes(relin);
+  for (const auto& [g, level] : galois) b += params.switching_key_bytes(level);
+  if (conjugation) b += params.switching_key_bytes(*conjugation);
+  return b;
+}
+
+NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
+                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots) {
+  const NetworkKeyPlan plan = plan_network_keys(*params, reqs, boots);
+  rlwe::KeyGenerator kg(params);
+  NetworkKeys keys;
+  keys.eval.set_relin_key(kg.gen_relin_key(sk, plan.relin));
+  for (const auto& [g, level] : plan.galois) {
+    keys.eval.add_galois_key(GaloisElement{g}, kg.gen_galois_key(sk, GaloisElement{g}, level));
+  }
+  if (plan.conjugation) kg.add_conjugation_key(keys.eval, sk, *plan.conjugation);
+  if (plan.encapsulation_hamming_weight > 0) {
+    keys.encapsulation =
+        ckks::gen_encapsulation_keys(params, sk, plan.encapsulation_hamming_weight);
   }
   return keys;
 }

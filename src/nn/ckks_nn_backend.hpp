@@ -135,6 +135,23 @@ struct NetworkKeyRequirements {
 // Throws what simulate_packed throws.
 NetworkKeyRequirements network_key_requirements(const PackedNetwork& net);
 
+// Every switching key a deployment needs and the level it is generated up to.
+struct NetworkKeyPlan {
+  std::map<std::uint64_t, Level> galois;  // Galois element -> highest level it is used at
+  Level relin;                            // the top level (the bootstrappers' EvalMod)
+  std::optional<Level> conjugation;       // when the network or a bootstrapper conjugates
+  int encapsulation_hamming_weight = 0;   // 0: no encapsulation keys (no bootstrapper)
+  // Bytes of the relinearisation, Galois and conjugation keys (Params::switching_key_bytes);
+  // the encapsulation keys (two small keys at level 0) are not included.
+  std::size_t bytes(const rlwe::Params& params) const;
+};
+
+// The merged key plan of the network's rotations and the bootstrappers' key plans. Throws
+// InvalidArgument "cannot generate network keys: ..." when a bootstrap period of reqs has no
+// bootstrapper in `boots` or reqs.slots is not a valid slot count.
+NetworkKeyPlan plan_network_keys(const rlwe::Params& params, const NetworkKeyRequirements& reqs,
+                                 const Bootstrappers& boots);
+
 struct NetworkKeys {
   rlwe::EvaluationKeys eval;                            // relinearisation + Galois keys
   std::optional<ckks::EncapsulationKeys> encapsulation;  // when there are bootstrappers

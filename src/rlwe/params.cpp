@@ -150,6 +150,11 @@ std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
   return p;
 }
 
+std::size_t Params::switching_key_bytes(Level level) const {
+  const std::size_t limbs = static_cast<std::size_t>(level.value) + 1 + p_.size();
+  return digits_at(level) * 2 * limbs * n() * sizeof(ring::u64);
+}
+
 std::size_t Params::digits_at(Level level) const {
   return (level.limbs() + alpha_ - 1) / alpha_;
 }

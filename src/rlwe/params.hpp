@@ -66,6 +66,9 @@ class Params {
   std::size_t digits_at(Level level) const;
   // Limb range [begin, end) of digit j at `level`.
   std::pair<std::size_t, std::size_t> digit_range(std::size_t j, Level level) const;
+  // In-memory bytes of a switching key generated up to `level` (digits_at(level) pairs of
+  // polynomials over level + 1 + |P| primes).
+  std::size_t switching_key_bytes(Level level) const;
 
   const std::vector<ring::u64>& q_primes() const { return q_; }
   const std::vector<ring::u64>& p_primes() const { return p_; }

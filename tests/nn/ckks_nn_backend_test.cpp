@@ -36,13 +36,7 @@ const circuits::CompositeSign& alpha13() {
   return sign;
 }
 
-rlwe::ParamsLiteral small_boot_shape() {
-  auto lit = ckks::presets::boot_n16();
-  lit.name = "insecure_boot_shape_n12";
-  lit.log_n = 12;
-  lit.allow_insecure = true;  // keep dnum 6: fewer digits break the bootstrap's precision
-  return lit;
-}
+rlwe::ParamsLiteral small_boot_shape() { return ckks::presets::insecure_boot_shape(12); }
 
 std::vector<double> random_values(std::size_t n, std::mt19937_64& rng, double lo, double hi) {
   std::uniform_real_distribution<double> dist(lo, hi);

@@ -8,6 +8,7 @@ namespace fhecnn::tool {
 
 void add_demo_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
 // Add new subcommands here and call them from main.cpp.
 
 }  // namespace fhecnn::tool

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   fhecnn::tool::add_demo_command(app);
   fhecnn::tool::add_eval_command(app);
+  fhecnn::tool::add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
