@@ -77,8 +77,18 @@ BootstrapKeyPlan Bootstrapper::key_plan() const {
   for (std::size_t s = config_.slots; sparse_ && s < half; s *= 2) {
     plan.rotations.push_back({static_cast<int>(s), half, top});
   }
-  for (const auto& r : rotation_steps(cts_)) plan.rotations.push_back({r.value, cts_.slots, top});
-  for (const auto& r : rotation_steps(stc_)) plan.rotations.push_back({r.value, stc_.slots, stc_level});
+  // Each DFT factor consumes one level: factor i runs at (first level) - i, so its keys stop there.
+  for (std::size_t i = 0; i < cts_.factors.size(); ++i) {
+    const Level l{top.value - static_cast<int>(i)};
+    for (const auto& r : rotation_steps(cts_.factors[i])) plan.rotations.push_back({r.value, cts_.slots, l});
+  }
+  for (std::size_t i = 0; i < stc_.factors.size(); ++i) {
+    const Level l{stc_level.value - static_cast<int>(i)};
+    for (const auto& r : rotation_steps(stc_.factors[i])) plan.rotations.push_back({r.value, stc_.slots, l});
+  }
+  if (stc_.layout == DftLayout::real_packed) {  // the closing x + rot(x, n), after the factors
+    plan.rotations.push_back({static_cast<int>(stc_.n), stc_.slots, output_level_});
+  }
   plan.conjugation_level = top;
   return plan;
 }

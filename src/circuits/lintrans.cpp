@@ -217,19 +217,18 @@ Units to_units(std::vector<int> offsets) {
 BsgsSplit count_split(const Units& units, long n1, long w) {
   BsgsSplit s{units.unit, static_cast<int>(n1), static_cast<int>(w), 0, 0};
   const long lo = floor_div(units.u.front() - w, n1), hi = floor_div(units.u.back() - w, n1);
+  // Horner chains: rotations up to the largest giant and down to the smallest.
+  s.giant_rotations = static_cast<int>(std::max(hi, 0L) + std::max(-lo, 0L));
   if (units.contiguous && units.range() >= n1) {
     s.baby_rotations = static_cast<int>(n1 - 1);  // every residue occurs; 0 lies in the window
-    s.giant_rotations = static_cast<int>(hi - lo + 1 - (lo <= 0 && 0 <= hi ? 1 : 0));
     return s;
   }
-  std::set<long> babies, giants;
+  std::set<long> babies;
   for (long u : units.u) {
     const long g = floor_div(u - w, n1);
-    if (g != 0) giants.insert(g);
     if (u - g * n1 != 0) babies.insert(u - g * n1);
   }
   s.baby_rotations = static_cast<int>(babies.size());
-  s.giant_rotations = static_cast<int>(giants.size());
   return s;
 }
 
@@ -253,7 +252,8 @@ bool better(const BsgsSplit& a, const BsgsSplit& b) {
 BsgsSplit choose_bsgs(const std::vector<int>& offsets) {
   require(!offsets.empty(), "choose baby-step giant-step split", "no offsets");
   const Units units = to_units(offsets);
-  const long range = units.range();
+  // Horner giants count from 0, so baby counts up to the largest |offset| + 1 can pay off.
+  const long range = std::max(units.range(), std::max(std::abs(units.u.front()), std::abs(units.u.back())) + 1);
   const long sqrt_bound = 4 * static_cast<long>(std::ceil(std::sqrt(static_cast<double>(range)))) + 8;
   const bool small = range <= 128;
   const long n1_max = small ? range : std::min(range, sqrt_bound);
@@ -278,6 +278,7 @@ LinearTransform::LinearTransform(const DiagonalMatrix& m, std::size_t slots, Com
   require(factor != Complex(0.0, 0.0), "compile linear transform", "the factor is zero");
   const long l = static_cast<long>(slots_), n1 = split_.baby_count, h = split_.unit;
   std::map<long, std::size_t> baby_index;
+  giant_unit_ = static_cast<int>(floor_mod(n1 * h, l));
   // Offsets congruent mod slots (k and k - period when slots == period) share one product.
   std::map<long, std::map<long, std::vector<Complex>>> by_giant;
   for (const auto& [k, d] : m.diagonals()) {
@@ -285,7 +286,7 @@ LinearTransform::LinearTransform(const DiagonalMatrix& m, std::size_t slots, Com
     const long giant = g * n1 * h, baby = floor_mod(k - giant, l);
     const std::vector<Complex> v = rotated(d, -giant);
     baby_index.emplace(baby, 0);
-    auto& sum = by_giant[floor_mod(giant, l)][baby];
+    auto& sum = by_giant[g][baby];
     if (sum.empty()) sum.assign(period_, Complex(0.0, 0.0));
     for (std::size_t j = 0; j < period_; ++j) sum[j] += factor * v[j];
   }
@@ -293,8 +294,8 @@ LinearTransform::LinearTransform(const DiagonalMatrix& m, std::size_t slots, Com
     index = babies_.size();
     babies_.push_back(static_cast<int>(step));
   }
-  for (auto& [step, terms] : by_giant) {
-    Giant giant{static_cast<int>(step), {}};
+  for (auto& [g, terms] : by_giant) {
+    Giant giant{static_cast<int>(g), {}};
     for (auto& [baby, v] : terms) giant.terms.push_back(Term{baby_index.at(baby), std::move(v)});
     giants_.push_back(std::move(giant));
   }
@@ -311,8 +312,8 @@ int LinearTransform::baby_rotations() const {
 }
 
 int LinearTransform::giant_rotations() const {
-  return static_cast<int>(
-      std::count_if(giants_.begin(), giants_.end(), [](const Giant& g) { return g.step != 0; }));
+  if (giants_.empty() || giant_unit_ == 0) return 0;
+  return std::max(giants_.back().index, 0) + std::max(-giants_.front().index, 0);
 }
 
 std::vector<RotationStep> rotation_steps(const LinearTransform& t) {
@@ -320,8 +321,10 @@ std::vector<RotationStep> rotation_steps(const LinearTransform& t) {
   for (int s : t.baby_steps()) {
     if (s != 0) steps.insert(s);
   }
-  for (const auto& g : t.giants()) {
-    if (g.step != 0) steps.insert(g.step);
+  const bool wraps = t.giant_unit() == 0;
+  if (!wraps && !t.giants().empty() && t.giants().back().index > 0) steps.insert(t.giant_unit());
+  if (!wraps && !t.giants().empty() && t.giants().front().index < 0) {
+    steps.insert(static_cast<int>(t.slots()) - t.giant_unit());
   }
   std::vector<RotationStep> out;
   for (int s : steps) out.push_back(RotationStep{s});

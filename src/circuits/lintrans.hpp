@@ -16,6 +16,11 @@
 // consecutive integers (the baby steps) and g the giant index; then
 //     M x = sum_g rot( sum_b rot(d_k, -g n1 h) * rot(x, b h), g n1 h ),
 // so only the baby rotations of x (hoisted) and one rotation per giant partial sum are needed.
+// The giant sums are accumulated by Horner's rule in two chains, g > 0 with rotations by
+// u = n1 h and g < 0 with rotations by -u:
+//     sum_{g>0} rot(inner_g, g u) = rot(inner_1 + rot(inner_2 + ... , u), u),
+// the same number of rotations for a contiguous giant range (max g + |min g|) but only two
+// giant rotation keys, whatever the number of giants: the key set is the baby steps plus u, -u.
 // n1 and the window are chosen to minimise rotations (then giant rotations): about
 // 2 sqrt(#diagonals) - 2 for a contiguous band, the paper's "min ceil(M/g) + g - 1".
 //
@@ -26,7 +31,10 @@
 // at scale q_l: their absolute encoding precision is about 1 / q_l.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdlib>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <vector>
@@ -100,7 +108,7 @@ struct BsgsSplit {
   int baby_count = 1;
   int window_start = 0;
   int baby_rotations = 0;   // distinct non-zero b
-  int giant_rotations = 0;  // distinct non-zero giant
+  int giant_rotations = 0;  // max giant + |min giant| (the Horner chains; see the file comment)
   int rotations() const { return baby_rotations + giant_rotations; }
 };
 
@@ -118,7 +126,7 @@ class LinearTransform {
     std::vector<Complex> diagonal;  // rot(factor * d_k, -giant step), period entries
   };
   struct Giant {
-    int step;  // in [0, slots)
+    int index;  // g: the partial sum is rotated by g * giant_unit() (mod slots)
     std::vector<Term> terms;
   };
 
@@ -132,7 +140,10 @@ class LinearTransform {
   const BsgsSplit& split() const { return split_; }
   // Baby steps in [0, slots) (0 first when used: x itself).
   const std::vector<int>& baby_steps() const { return babies_; }
+  // Sorted by index; every index != 0 costs its place in a Horner chain (giant_rotations()).
   const std::vector<Giant>& giants() const { return giants_; }
+  // u = n1 h mod slots; the two giant keys are u and slots - u.
+  int giant_unit() const { return giant_unit_; }
 
   std::size_t diagonals() const;  // mul_plain count
   int baby_rotations() const;     // hoisted rotations of the input
@@ -145,6 +156,7 @@ class LinearTransform {
   BsgsSplit split_;
   std::vector<int> babies_;
   std::vector<Giant> giants_;
+  int giant_unit_ = 0;
 };
 
 // Every rotation step linear_transform performs, normalised to [1, slots), sorted and unique:
@@ -186,16 +198,45 @@ typename B::Value linear_transform(B& b, const typename B::Value& x, const Linea
     if (t.baby_steps()[i] != 0) baby[i] = &rotated[r++];
   }
 
-  std::optional<Value> sum;
-  for (const auto& giant : t.giants()) {
+  const auto inner_sum = [&](const typename LinearTransform::Giant& giant) {
     std::optional<Value> inner;
     for (const auto& term : giant.terms) {
       Value p = b.mul_plain(*baby[term.baby], tile(term.diagonal, t.slots()), plain_scale);
       inner = inner ? b.add(*inner, p) : std::move(p);
     }
-    if (giant.step != 0) inner = b.rotate(*inner, RotationStep{giant.step});
-    sum = sum ? b.add(*sum, *inner) : std::move(*inner);
-  }
+    return std::move(*inner);
+  };
+  const auto rotate_by = [&](const Value& v, RotationStep unit) {
+    return unit.value == 0 ? v : b.rotate(v, unit);  // n1 h == slots: the giants wrap around
+  };
+  // Horner chain over the giants of one sign, from the largest |g| down to 1:
+  // acc = rot(acc, unit) (+ inner_g) ...; returns sum_g rot(inner_g, |g| unit).
+  const auto chain = [&](auto first, auto last, RotationStep unit) {
+    std::optional<Value> acc;
+    int at = 0;  // |g| of the last partial sum added
+    for (auto it = first; it != last; ++it) {
+      const int g = std::abs(it->index);
+      for (; acc && at > g; --at) acc = rotate_by(*acc, unit);
+      Value inner = inner_sum(*it);
+      acc = acc ? b.add(*acc, inner) : std::move(inner);
+      at = g;
+    }
+    for (; acc && at > 0; --at) acc = rotate_by(*acc, unit);
+    return acc;
+  };
+  const auto& giants = t.giants();
+  const auto zero = std::find_if(giants.begin(), giants.end(),
+                                 [](const auto& g) { return g.index >= 0; });
+  const auto positive = std::find_if(zero, giants.end(), [](const auto& g) { return g.index > 0; });
+  const int slots = static_cast<int>(t.slots());
+  std::optional<Value> sum;
+  const auto add = [&](std::optional<Value> v) {
+    if (v) sum = sum ? b.add(*sum, *v) : std::move(*v);
+  };
+  if (zero != positive) add(inner_sum(*zero));
+  add(chain(std::make_reverse_iterator(giants.end()), std::make_reverse_iterator(positive),
+            RotationStep{t.giant_unit()}));
+  add(chain(giants.begin(), zero, RotationStep{(slots - t.giant_unit()) % slots}));
   return b.rescale(*sum);
 }
 

@@ -30,6 +30,13 @@ Encoder::Encoder(rlwe::ParamsPtr params) : params_(std::move(params)) {
     const long double angle = 2.0L * M_PIl * static_cast<long double>(k) / static_cast<long double>(m);
     roots_[k] = Complex(static_cast<double>(std::cos(angle)), static_cast<double>(std::sin(angle)));
   }
+  twiddles_.resize(n / 2);
+  for (std::size_t len = 2; len <= n / 2; len <<= 1) {
+    const std::size_t half = len / 2, period = 4 * len;
+    for (std::size_t j = 0; j < half; ++j) {
+      twiddles_[half - 1 + j] = roots_[(rot_group_[j] % period) * (m / period)];
+    }
+  }
 }
 
 namespace {
@@ -44,36 +51,88 @@ void bit_reverse_permute(std::vector<Complex>& v) {
   }
 }
 
-}  // namespace
-
-void Encoder::special_fft(std::vector<Complex>& v) const {
-  const std::size_t n = v.size(), m = 2 * params_->n();
-  bit_reverse_permute(v);
-  for (std::size_t len = 2; len <= n; len <<= 1) {
-    const std::size_t half = len / 2, period = 4 * len;
-    for (std::size_t start = 0; start < n; start += len) {
-      for (std::size_t j = 0; j < half; ++j) {
-        const Complex w = roots_[(rot_group_[j] % period) * (m / period)];
-        const Complex a = v[start + j], b = v[start + j + half] * w;
-        v[start + j] = a + b;
-        v[start + j + half] = a - b;
-      }
+// (a, b) -> (a + w b, a - w b) on v[start + j], v[start + j + half], explicit real arithmetic
+// (std::complex's operator* checks for NaN on every product).
+void butterfly_forward(Complex* v, const Complex* w, std::size_t n, std::size_t half) {
+  double* d = reinterpret_cast<double*>(v);
+  const double* t = reinterpret_cast<const double*>(w);
+  for (std::size_t start = 0; start < n; start += 2 * half) {
+    double* a = d + 2 * start;
+    double* b = a + 2 * half;
+    for (std::size_t j = 0; j < half; ++j) {
+      const double wr = t[2 * j], wi = t[2 * j + 1];
+      const double br = b[2 * j] * wr - b[2 * j + 1] * wi, bi = b[2 * j] * wi + b[2 * j + 1] * wr;
+      const double ar = a[2 * j], ai = a[2 * j + 1];
+      a[2 * j] = ar + br;
+      a[2 * j + 1] = ai + bi;
+      b[2 * j] = ar - br;
+      b[2 * j + 1] = ai - bi;
     }
   }
 }
 
-void Encoder::special_ifft(std::vector<Complex>& v) const {
-  const std::size_t n = v.size(), m = 2 * params_->n();
-  for (std::size_t len = n; len >= 2; len >>= 1) {
-    const std::size_t half = len / 2, period = 4 * len;
-    for (std::size_t start = 0; start < n; start += len) {
-      for (std::size_t j = 0; j < half; ++j) {
-        const Complex w_inv = std::conj(roots_[(rot_group_[j] % period) * (m / period)]);
-        const Complex a = v[start + j], b = v[start + j + half];
-        v[start + j] = a + b;
-        v[start + j + half] = (a - b) * w_inv;
-      }
+// (a, b) -> (a + b, (a - b) conj(w)).
+void butterfly_inverse(Complex* v, const Complex* w, std::size_t n, std::size_t half) {
+  double* d = reinterpret_cast<double*>(v);
+  const double* t = reinterpret_cast<const double*>(w);
+  for (std::size_t start = 0; start < n; start += 2 * half) {
+    double* a = d + 2 * start;
+    double* b = a + 2 * half;
+    for (std::size_t j = 0; j < half; ++j) {
+      const double wr = t[2 * j], wi = -t[2 * j + 1];
+      const double ar = a[2 * j], ai = a[2 * j + 1], br = b[2 * j], bi = b[2 * j + 1];
+      const double dr = ar - br, di = ai - bi;
+      a[2 * j] = ar + br;
+      a[2 * j + 1] = ai + bi;
+      b[2 * j] = dr * wr - di * wi;
+      b[2 * j + 1] = dr * wi + di * wr;
     }
+  }
+}
+
+// round(s x) into out when |s x| < 2^62 (false otherwise), exactly: s x = p + e with p = fl(s x)
+// and e from an FMA, so the rounding sees the full 106-bit product.
+bool round_scaled(double s, double x, std::int64_t& out) {
+  const double p = s * x;
+  if (!(std::fabs(p) < 0x1p62)) return false;
+  const double e = std::fma(s, x, -p);
+  const double r = std::rint(p);
+  out = static_cast<std::int64_t>(r) + static_cast<std::int64_t>(std::rint((p - r) + e));
+  return true;
+}
+
+// v mod q for signed 64-bit v, q < 2^62, without branches on the sign: v + (v < 0 ? off : 0)
+// with off a multiple of q in [2^63, 2^64), then a 64-bit Barrett reduction.
+class SignedReducer {
+ public:
+  explicit SignedReducer(ring::u64 q)
+      : q_(q), ratio_(~ring::u64{0} / q), off_(q * ((ring::u64{1} << 63) / q + 1)) {}
+  ring::u64 operator()(std::int64_t v) const {
+    const ring::u64 u =
+        static_cast<ring::u64>(v) + (static_cast<ring::u64>(v >> 63) & off_);
+    const auto qhat = static_cast<ring::u64>((static_cast<unsigned __int128>(u) * ratio_) >> 64);
+    const ring::u64 r = u - qhat * q_;
+    return r >= q_ ? r - q_ : r;
+  }
+
+ private:
+  ring::u64 q_, ratio_, off_;
+};
+
+}  // namespace
+
+void Encoder::special_fft(std::vector<Complex>& v) const {
+  const std::size_t n = v.size();
+  bit_reverse_permute(v);
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    butterfly_forward(v.data(), twiddles_.data() + len / 2 - 1, n, len / 2);
+  }
+}
+
+void Encoder::special_ifft(std::vector<Complex>& v) const {
+  const std::size_t n = v.size();
+  for (std::size_t len = n; len >= 2; len >>= 1) {
+    butterfly_inverse(v.data(), twiddles_.data() + len / 2 - 1, n, len / 2);
   }
   bit_reverse_permute(v);
   const double inv = 1.0 / static_cast<double>(n);
@@ -108,23 +167,29 @@ Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale sc
   const std::size_t n = params_->n(), gap = n / (2 * slots);
   const auto& ring = params_->ring();
   Plaintext pt{ring::RnsPoly(n, ring.q_basis(level), false), scale, slots};
-  const long double s = scale.value;
   // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
   std::vector<std::int64_t> ints(2 * slots);
   bool small = true;
   for (std::size_t k = 0; k < slots && small; ++k) {
-    const long double re = std::nearbyint(s * v[k].real()), im = std::nearbyint(s * v[k].imag());
-    small = std::fabs(re) < 9.2e18L && std::fabs(im) < 9.2e18L;
-    ints[k] = small ? static_cast<std::int64_t>(re) : 0;
-    ints[k + slots] = small ? static_cast<std::int64_t>(im) : 0;
+    small = round_scaled(scale.value, v[k].real(), ints[k]) &&
+            round_scaled(scale.value, v[k].imag(), ints[k + slots]);
   }
+  const long double s = scale.value;
 #pragma omp parallel for schedule(static)
   for (long il = 0; il < static_cast<long>(level.limbs()); ++il) {
     const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(il));
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
-    for (std::size_t k = 0; k < slots; ++k) {
-      x[k * gap] = small ? math::from_signed(ints[k], q) : real_to_residue(s * v[k].real(), q);
-      x[k * gap + n / 2] = small ? math::from_signed(ints[k + slots], q) : real_to_residue(s * v[k].imag(), q);
+    if (small) {
+      const SignedReducer r(q.value);
+      for (std::size_t k = 0; k < slots; ++k) {
+        x[k * gap] = r(ints[k]);
+        x[k * gap + n / 2] = r(ints[k + slots]);
+      }
+    } else {
+      for (std::size_t k = 0; k < slots; ++k) {
+        x[k * gap] = real_to_residue(s * v[k].real(), q);
+        x[k * gap + n / 2] = real_to_residue(s * v[k].imag(), q);
+      }
     }
   }
   ring::to_ntt(ring, pt.poly);

@@ -44,6 +44,10 @@ class Encoder {
   rlwe::ParamsPtr params_;
   std::vector<std::uint64_t> rot_group_;  // 5^j mod 2N
   std::vector<Complex> roots_;            // exp(2 pi i k / 2N), k in [0, 2N]
+  // Butterfly twiddles of the special FFT by stage: for a stage of length len (a power of two
+  // >= 2), entries [len/2 - 1, len - 1) hold roots_[(5^j mod 4 len) * 2N / (4 len)], j < len/2.
+  // They do not depend on the vector length, so one table serves every slot count.
+  std::vector<Complex> twiddles_;
 };
 
 // round(x) mod q for a real x of any magnitude (exact for |x| < 2^63, relative 2^-64 beyond).

@@ -202,19 +202,22 @@ TEST(LinearTransform, BsgsUsesTheFewestRotationsForABand) {
   EXPECT_EQ(s.rotations(), 10);
 }
 
-// Brute force over every baby count up to twice the range and every window.
+// Brute force over every baby count up to twice the range and every window (Horner giant cost:
+// max giant + |min giant|).
 int brute_force_rotations(const std::vector<int>& u) {
   const int lo = *std::min_element(u.begin(), u.end()), hi = *std::max_element(u.begin(), u.end());
   int best = 1 << 20;
-  for (int n1 = 1; n1 <= 2 * (hi - lo + 1); ++n1) {
+  for (int n1 = 1; n1 <= 2 * (std::max(hi - lo, std::max(std::abs(lo), std::abs(hi))) + 1); ++n1) {
     for (int w = 0; w > -n1; --w) {
-      std::set<int> babies, giants;
+      std::set<int> babies;
+      int g_lo = 0, g_hi = 0;  // giant sums are accumulated by two Horner chains from 0
       for (int k : u) {
         const int g = static_cast<int>(std::floor(static_cast<double>(k - w) / n1));
-        if (g != 0) giants.insert(g);
+        g_lo = std::min(g_lo, g);
+        g_hi = std::max(g_hi, g);
         if (k - g * n1 != 0) babies.insert(k - g * n1);
       }
-      best = std::min(best, static_cast<int>(babies.size() + giants.size()));
+      best = std::min(best, static_cast<int>(babies.size()) + g_hi - g_lo);
     }
   }
   return best;
