@@ -121,6 +121,8 @@ const char* object_name(std::uint8_t type) {
     case ObjectType::evaluation_keys: return "evaluation keys";
     case ObjectType::ciphertext: return "ciphertext";
     case ObjectType::plaintext: return "plaintext";
+    case ObjectType::encapsulation_keys: return "encapsulation keys";
+    case ObjectType::evaluation_bundle: return "evaluation bundle";
   }
   return nullptr;
 }

@@ -6,7 +6,7 @@
 //
 //   offset  size  field
 //        0     4  magic "FHCK"
-//        4     1  object type (ObjectType: 'P', 'S', 'K', 'W', 'E', 'C', 'T')
+//        4     1  object type (ObjectType: 'P', 'S', 'K', 'W', 'E', 'C', 'T', 'X', 'B')
 //        5     4  format version (u32, kFormatVersion)
 //        9     8  parameter fingerprint (u64, rlwe::Params::fingerprint())
 //       17     8  payload length L (u64)
@@ -46,6 +46,8 @@ enum class ObjectType : std::uint8_t {
   evaluation_keys = 'E',
   ciphertext = 'C',
   plaintext = 'T',
+  encapsulation_keys = 'X',  // bundle.hpp
+  evaluation_bundle = 'B',   // bundle.hpp
 };
 
 inline constexpr char kMagic[4] = {'F', 'H', 'C', 'K'};

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "io/key_payload.hpp"
 #include "ring/sampler.hpp"
 #include "rlwe/keygen.hpp"
 
@@ -45,34 +46,12 @@ void check_scale_slots(Scale scale, std::uint64_t slots, const Params& params, c
              " is not a power of two in [1, ", params.max_slots(), "]");
 }
 
-// ---- reading helpers ----
-
-// Checks the container and the fingerprint; returns a reader over the payload.
-ByteReader open_payload(std::span<const std::uint8_t> blob, ObjectType type, const Params& params,
-                        const std::string& what) {
-  const BlobInfo info = open_blob(blob, type, what);
-  check_fingerprint(info, params.fingerprint(), what);
-  return ByteReader(info.payload.data(), info.payload.size(), what);
-}
-
-void finish_read(const ByteReader& r) {
-  require<FormatError>(r.remaining() == 0, "read " + r.what(), r.remaining(),
-                       " bytes left over after the last field");
-}
-
 Level read_level(ByteReader& r, const Params& params, const std::string& field) {
   const std::uint32_t v = r.u32();
   const auto top = static_cast<std::uint32_t>(params.max_level().value);
   require<FormatError>(v <= top, "read " + r.what(), field, " ", v, " is outside the chain [0, ",
                        top, "]");
   return Level{static_cast<int>(v)};
-}
-
-std::uint8_t read_flag(ByteReader& r, const std::string& field) {
-  const std::uint8_t v = r.u8();
-  require<FormatError>(v <= 1, "read " + r.what(), field, " is ", static_cast<int>(v),
-                       ", expected 0 or 1");
-  return v;
 }
 
 RnsPoly read_ntt_poly(ByteReader& r, const Params& params, const ring::Basis& basis,
@@ -88,7 +67,31 @@ void write_ntt_poly(ByteWriter& w, const Params& params, const RnsPoly& p, const
   write_poly(w, params.ring(), p, basis, what, label);
 }
 
-// ---- switching keys (shared by the 'W' and 'E' payloads) ----
+}  // namespace
+
+// ---------------------------------------------------------------- payload pieces (key_payload.hpp)
+
+namespace detail {
+
+// Checks the container and the fingerprint; returns a reader over the payload.
+ByteReader open_payload(std::span<const std::uint8_t> blob, ObjectType type, const Params& params,
+                        const std::string& what) {
+  const BlobInfo info = open_blob(blob, type, what);
+  check_fingerprint(info, params.fingerprint(), what);
+  return ByteReader(info.payload.data(), info.payload.size(), what);
+}
+
+void finish_read(const ByteReader& r) {
+  require<FormatError>(r.remaining() == 0, "read " + r.what(), r.remaining(),
+                       " bytes left over after the last field");
+}
+
+std::uint8_t read_flag(ByteReader& r, const std::string& field) {
+  const std::uint8_t v = r.u8();
+  require<FormatError>(v <= 1, "read " + r.what(), field, " is ", static_cast<int>(v),
+                       ", expected 0 or 1");
+  return v;
+}
 
 void put_switching_key(ByteWriter& w, const rlwe::SwitchingKey& key, const Params& params,
                        bool seeded, const std::string& what, const std::string& label) {
@@ -134,6 +137,60 @@ rlwe::SwitchingKey get_switching_key(ByteReader& r, const Params& params, const 
   }
   return key;
 }
+
+void put_evaluation_keys(ByteWriter& w, const rlwe::EvaluationKeys& keys, const Params& params,
+                         bool seeded, const std::string& what,
+                         const std::function<void(ByteWriter&)>& flush) {
+  w.u8(keys.has_relin_key() ? 1 : 0);
+  if (keys.has_relin_key()) {
+    put_switching_key(w, keys.relin_key(), params, seeded, what, "relinearization key");
+    if (flush) flush(w);
+  }
+  w.u32(static_cast<std::uint32_t>(keys.galois_keys().size()));
+  for (const auto& [g, key] : keys.galois_keys()) {
+    require(g % 2 == 1 && g < 2 * params.n(), "write " + what, "Galois element ", g,
+            " is not an odd number below 2N = ", 2 * params.n());
+    w.u64(g);
+    put_switching_key(w, key, params, seeded, what, "Galois key " + std::to_string(g));
+    if (flush) flush(w);
+  }
+}
+
+rlwe::EvaluationKeys get_evaluation_keys(ByteReader& r, const Params& params,
+                                         const std::function<void()>& after_key) {
+  const std::string op = "read " + r.what();
+  rlwe::EvaluationKeys keys;
+  if (read_flag(r, "relinearization key flag") == 1) {
+    keys.set_relin_key(get_switching_key(r, params, "relinearization key"));
+    if (after_key) after_key();
+  }
+  const std::uint32_t count = r.u32();
+  require<FormatError>(count <= params.n(), op, "Galois key count ", count,
+                       " exceeds the N = ", params.n(), " possible elements");
+  std::uint64_t previous = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const std::uint64_t g = r.u64();
+    require<FormatError>(g % 2 == 1 && g < 2 * params.n(), op, "Galois element ", g,
+                         " is not an odd number below 2N = ", 2 * params.n());
+    require<FormatError>(g > previous, op, "Galois element ", g, " follows ", previous,
+                         " (elements must be strictly increasing)");
+    previous = g;
+    keys.add_galois_key(GaloisElement{g},
+                        get_switching_key(r, params, "Galois key " + std::to_string(g)));
+    if (after_key) after_key();
+  }
+  return keys;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::finish_read;
+using detail::get_switching_key;
+using detail::open_payload;
+using detail::put_switching_key;
+using detail::read_flag;
 
 rlwe::SwitchingKey read_switching_key_impl(std::span<const std::uint8_t> blob, const Params& params,
                                            const std::string& what) {
@@ -229,25 +286,7 @@ rlwe::PublicKey read_public_key_impl(std::span<const std::uint8_t> blob, const P
 rlwe::EvaluationKeys read_evaluation_keys_impl(std::span<const std::uint8_t> blob,
                                                const Params& params, const std::string& what) {
   ByteReader r = open_payload(blob, ObjectType::evaluation_keys, params, what);
-  const std::string op = "read " + what;
-  rlwe::EvaluationKeys keys;
-  if (read_flag(r, "relinearization key flag") == 1) {
-    keys.set_relin_key(get_switching_key(r, params, "relinearization key"));
-  }
-  const std::uint32_t count = r.u32();
-  require<FormatError>(count <= params.n(), op, "Galois key count ", count,
-                       " exceeds the N = ", params.n(), " possible elements");
-  std::uint64_t previous = 0;
-  for (std::uint32_t i = 0; i < count; ++i) {
-    const std::uint64_t g = r.u64();
-    require<FormatError>(g % 2 == 1 && g < 2 * params.n(), op, "Galois element ", g,
-                         " is not an odd number below 2N = ", 2 * params.n());
-    require<FormatError>(g > previous, op, "Galois element ", g, " follows ", previous,
-                         " (elements must be strictly increasing)");
-    previous = g;
-    keys.add_galois_key(GaloisElement{g},
-                        get_switching_key(r, params, "Galois key " + std::to_string(g)));
-  }
+  rlwe::EvaluationKeys keys = detail::get_evaluation_keys(r, params);
   finish_read(r);
   return keys;
 }
@@ -384,19 +423,8 @@ rlwe::SwitchingKey read_switching_key(std::span<const std::uint8_t> blob, const 
 
 Bytes write_evaluation_keys(const rlwe::EvaluationKeys& keys, const Params& params,
                             WriteOptions opts) {
-  const std::string what = "evaluation keys";
   ByteWriter w = begin_blob(ObjectType::evaluation_keys, params.fingerprint());
-  w.u8(keys.has_relin_key() ? 1 : 0);
-  if (keys.has_relin_key()) {
-    put_switching_key(w, keys.relin_key(), params, opts.seeded, what, "relinearization key");
-  }
-  w.u32(static_cast<std::uint32_t>(keys.galois_keys().size()));
-  for (const auto& [g, key] : keys.galois_keys()) {
-    require(g % 2 == 1 && g < 2 * params.n(), "write " + what, "Galois element ", g,
-            " is not an odd number below 2N = ", 2 * params.n());
-    w.u64(g);
-    put_switching_key(w, key, params, opts.seeded, what, "Galois key " + std::to_string(g));
-  }
+  detail::put_evaluation_keys(w, keys, params, opts.seeded, "evaluation keys");
   return finish_blob(std::move(w));
 }
 

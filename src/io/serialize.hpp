@@ -16,6 +16,7 @@
 //                    u64, switching-key payload), elements strictly increasing
 //   ciphertext 'C'   level u32, parts u32 (2 or 3), scale f64, slots u64, parts over q_0..q_level
 //   plaintext 'T'    level u32, scale f64, slots u64, poly over q_0..q_level
+//   encapsulation keys 'X' and the evaluation bundle 'B': bundle.hpp
 //
 // Seeded encoding stores the 32-byte seed instead of the uniform polynomial a (public key: a =
 // sample_uniform(q_0..q_level, RandomSource(seed)), as KeyGenerator draws it; switching keys:

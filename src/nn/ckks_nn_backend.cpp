@@ -181,7 +181,7 @@ rlwe::Ciphertext encrypt_input(const PackedNetwork& net, const Tensor& image,
 }
 
 rlwe::Ciphertext run_encrypted(const PackedNetwork& net, CkksNnBackend& b,
-                               const rlwe::Ciphertext& input) {
+                               const rlwe::Ciphertext& input, PackedObserver* obs) {
   constexpr const char* what = "run encrypted network";
   const PackedOptions& o = net.options();
   require(input.slots == o.slots, what, "the input has ", input.slots, " slots, the network ",
@@ -195,7 +195,7 @@ rlwe::Ciphertext run_encrypted(const PackedNetwork& net, CkksNnBackend& b,
   }
   rlwe::Ciphertext x = input;
   if (x.level() > o.input_level) x = b.drop_to_level(x, o.input_level);
-  return run_packed(b, net, x).value;
+  return run_packed(b, net, x, obs).value;
 }
 
 std::vector<double> decrypt_logits(const PackedNetwork& net, const rlwe::Ciphertext& output,

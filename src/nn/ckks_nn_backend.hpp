@@ -179,8 +179,9 @@ rlwe::Ciphertext encrypt_input(const PackedNetwork& net, const Tensor& image,
 // Throws InvalidArgument "cannot run encrypted network: ..." when the input's slot count differs
 // from the network's or the backend (when it can bootstrap) lands on another level or scale than
 // the network options' bootstrap_level and network_scale, and what run_packed throws (naming the node).
+// `obs`, when given, sees every step (run_packed's observer: per-layer progress and timing).
 rlwe::Ciphertext run_encrypted(const PackedNetwork& net, CkksNnBackend& b,
-                               const rlwe::Ciphertext& input);
+                               const rlwe::Ciphertext& input, PackedObserver* obs = nullptr);
 
 // Client side: the logits (true units) of run_encrypted's output.
 std::vector<double> decrypt_logits(const PackedNetwork& net, const rlwe::Ciphertext& output,

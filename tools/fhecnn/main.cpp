@@ -8,10 +8,7 @@
 int main(int argc, char** argv) {
   fhecnn::tune_allocator_for_large_buffers();
   CLI::App app{"fhecnn: private CNN inference on fully homomorphic encryption (RNS-CKKS)"};
-  app.require_subcommand(1);
-  fhecnn::tool::add_demo_command(app);
-  fhecnn::tool::add_eval_command(app);
-  fhecnn::tool::add_plan_command(app);
+  fhecnn::tool::add_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

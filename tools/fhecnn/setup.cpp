@@ -20,9 +20,12 @@ std::optional<std::filesystem::path> find_relu_coeffs(int alpha, const std::stri
   std::vector<std::filesystem::path> dirs{std::filesystem::current_path()};
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {  // <repo>/<build>/bin/fhecnn
-    dirs.push_back(exe.parent_path().parent_path().parent_path());
-    dirs.push_back(exe.parent_path().parent_path());
+  if (!ec) {  // <repo>/build/<preset>/bin/fhecnn or <repo>/<build>/bin/fhecnn: up to 4 levels
+    auto dir = exe.parent_path();
+    for (int up = 0; up < 4 && dir.has_parent_path() && dir != dir.parent_path(); ++up) {
+      dir = dir.parent_path();
+      dirs.push_back(dir);
+    }
   }
   for (const auto& d : dirs) {
     const auto p = d / "data" / "minimax" / name;
@@ -79,7 +82,9 @@ circuits::CompositeSign relu_sign(int alpha, const std::string& coeffs_file) {
 LoadedNetwork load_network(const NetworkOptions& o) {
   LoadedNetwork r;
   r.graph = load_graph(o.model);
-  nn::PackedOptions packed = nn::packed_options(preset_literal(o));
+  const rlwe::ParamsLiteral lit = preset_literal(o);
+  nn::PackedOptions packed = nn::packed_options(lit);
+  packed.slots = std::size_t{1} << (lit.log_n - 1);  // full slots: N/2 (2^15 for the N = 2^16 sets)
   packed.relu_bound = o.relu_bound;
   packed.relu_chain = relu_sign(o.alpha, o.relu_coeffs).relu_chain();
   r.net = std::make_unique<nn::PackedNetwork>(r.graph, packed);
