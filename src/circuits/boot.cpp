@@ -1,5 +1,8 @@
 #include "circuits/boot.hpp"
 
+#include <algorithm>
+#include <bit>
+
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -29,6 +32,21 @@ rlwe::Ciphertext with_slots(rlwe::Ciphertext c, std::size_t slots) {
   return c;
 }
 
+// CoeffToSlot group sizes (application order, widest strides first) that share rotation keys
+// across slot counts: every factor but the first takes 4 butterfly layers (strides 2^(4i)
+// .. 2^(4i+3), the same matrices and BSGS splits for every n), the first one the rest. With
+// 3 levels: 2^12 -> (4, 4, 4), 2^13 -> (5, 4, 4), 2^14 -> (6, 4, 4). SlotToCoeff uses the
+// reverse. Empty (the cost-optimal choice) when the first group would not be larger than the
+// others' 4 layers (small n) or larger than 7.
+std::vector<int> shared_group_sizes(std::size_t slots, int levels) {
+  const int log_n = static_cast<int>(std::countr_zero(slots));
+  const int first = log_n - 4 * (levels - 1);
+  if (levels < 2 || first < 4 || first > 7) return {};
+  std::vector<int> g(static_cast<std::size_t>(levels), 4);
+  g[0] = first;
+  return g;
+}
+
 }  // namespace
 
 Bootstrapper::Bootstrapper(rlwe::ParamsPtr params, const BootstrapConfig& config)
@@ -55,6 +73,7 @@ Bootstrapper::Bootstrapper(rlwe::ParamsPtr params, const BootstrapConfig& config
   boot_scale_ = params_->q_prime(params_->max_level());
   DftOptions cts_opt;
   cts_opt.levels = config_.cts_levels;
+  cts_opt.group_sizes = shared_group_sizes(config_.slots, config_.cts_levels);
   cts_opt.scalar = Complex(boot_scale_ / (2.0 * K * sub_sum_gain * q0), 0.0);
   cts_ = make_coeff_to_slot(config_.slots, layout, cts_opt);
   // sin(2 pi f) ~ 2 pi f with f = scale_in m / q_0: SlotToCoeff multiplies by q_0 / (2 pi
@@ -62,6 +81,8 @@ Bootstrapper::Bootstrapper(rlwe::ParamsPtr params, const BootstrapConfig& config
   // x + conj(x) follows.
   DftOptions stc_opt;
   stc_opt.levels = config_.stc_levels;
+  stc_opt.group_sizes = shared_group_sizes(config_.slots, config_.stc_levels);
+  std::reverse(stc_opt.group_sizes.begin(), stc_opt.group_sizes.end());
   const double half_factor = config_.remove_imaginary ? 0.5 : 1.0;
   stc_opt.scalar = Complex(half_factor * q0 / (2.0 * std::numbers::pi * config_.output_scale.value), 0.0);
   stc_ = make_slot_to_coeff(config_.slots, layout, stc_opt);

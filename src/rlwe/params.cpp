@@ -168,8 +168,15 @@ std::pair<std::size_t, std::size_t> Params::digit_range(std::size_t j, Level lev
 GaloisElement Params::rotation_element(RotationStep step, std::size_t slots) const {
   require(slots >= 1 && slots <= max_slots() && (slots & (slots - 1)) == 0, "rotate",
           "slot count ", slots, " is not a power of two in [1, ", max_slots(), "]");
-  const long s = static_cast<long>(slots);
-  const std::uint64_t k = static_cast<std::uint64_t>(((step.value % s) + s) % s);
+  // The message of a `slots`-slot ciphertext repeats with period `slots` on the full N/2 slots,
+  // so any step congruent to `step` mod slots rotates it alike. Take the signed representative
+  // r in (-slots/2, slots/2] and the element of r mod N/2: a step and its negative then map to
+  // the same key for every slot count (a rotation by -j on 2^12 slots and on 2^15 slots share
+  // one Galois key).
+  const long s = static_cast<long>(slots), half = static_cast<long>(max_slots());
+  long r = ((step.value % s) + s) % s;
+  if (r > s / 2) r -= s;
+  const std::uint64_t k = static_cast<std::uint64_t>(((r % half) + half) % half);
   const ring::u64 two_n = 2 * n();
   ring::u64 g = 1, base = 5;
   for (std::uint64_t e = k; e; e >>= 1) {

@@ -81,7 +81,8 @@ class Params {
   const ring::RingContext& ring() const { return *ring_; }
   const ring::RnsTools& tools() const { return *tools_; }
 
-  // Galois element 5^step mod 2N for a left rotation by `step` (normalised mod `slots`).
+  // Galois element 5^r mod 2N for a left rotation by `step` on `slots` slots, r the representative
+  // of step mod slots in (-slots/2, slots/2] taken mod N/2 (shared by every slot count).
   GaloisElement rotation_element(RotationStep step, std::size_t slots) const;
   GaloisElement conjugation_element() const { return GaloisElement{2 * n() - 1}; }
 
