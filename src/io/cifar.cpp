@@ -114,6 +114,11 @@ std::vector<std::string> read_cifar_class_names(const std::string& path) {
   return names;
 }
 
+std::vector<std::string> cifar10_class_names() {
+  return {"airplane", "automobile", "bird", "cat", "deer",
+          "dog",      "frog",       "horse", "ship", "truck"};
+}
+
 ChannelNormalization cifar10_reference_normalization() {
   return ChannelNormalization{{0.4914, 0.4822, 0.4465}, {0.2023, 0.1994, 0.2010}};
 }

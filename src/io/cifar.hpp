@@ -64,6 +64,9 @@ CifarBatch read_cifar10(const std::string& path, CifarRange range = {});
 // Class names, one per non-empty line (CIFAR-10 batches.meta.txt, CIFAR-100 fine_label_names.txt).
 // Throws FormatError when the file cannot be opened or holds no name.
 std::vector<std::string> read_cifar_class_names(const std::string& path);
+// The ten CIFAR-10 class names in label order (those of batches.meta.txt), for when no data
+// folder is at hand.
+std::vector<std::string> cifar10_class_names();
 
 // Per-channel input normalisation x[c] = (pixel[c] - mean[c]) / std_dev[c] on pixels in [0, 1].
 struct ChannelNormalization {

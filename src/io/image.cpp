@@ -295,4 +295,26 @@ Image resize_image(const Image& image, ImageSize size) {
   return r;
 }
 
+Image crop_to_aspect(const Image& image, ImageSize aspect) {
+  require(aspect.height >= 1 && aspect.width >= 1, "crop image", "aspect ", aspect.width, "x",
+          aspect.height, " is not positive");
+  // Keep the full width or the full height, whichever bounds the target ratio.
+  const long wh = static_cast<long>(image.width) * aspect.height;
+  const long hw = static_cast<long>(image.height) * aspect.width;
+  int width = image.width, height = image.height;
+  if (wh > hw) width = static_cast<int>(std::max(1L, hw / aspect.height));
+  if (hw > wh) height = static_cast<int>(std::max(1L, wh / aspect.width));
+  if (width == image.width && height == image.height) return image;
+  const int x0 = (image.width - width) / 2, y0 = (image.height - height) / 2;
+  Image out{image.channels, height, width, {}};
+  out.chw.reserve(static_cast<std::size_t>(image.channels) * static_cast<std::size_t>(height) *
+                  static_cast<std::size_t>(width));
+  for (int c = 0; c < image.channels; ++c) {
+    for (int y = 0; y < height; ++y) {
+      for (int x = 0; x < width; ++x) out.chw.push_back(image.at(c, y0 + y, x0 + x));
+    }
+  }
+  return out;
+}
+
 }  // namespace fhecnn::io

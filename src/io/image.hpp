@@ -61,4 +61,9 @@ Image read_image(const std::string& path);
 // kMaxImageSide, or an image whose chw size does not match its fields.
 Image resize_image(const Image& image, ImageSize size);
 
+// The largest centred region of `image` with the aspect ratio of `aspect` (width : height), so
+// that resizing it to `aspect` does not stretch the picture. Returns a copy when the ratio is
+// already equal. Throws InvalidArgument for a non-positive aspect size.
+Image crop_to_aspect(const Image& image, ImageSize aspect);
+
 }  // namespace fhecnn::io

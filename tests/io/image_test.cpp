@@ -195,6 +195,23 @@ TEST(ImageResize, RejectsBadSizes) {
   expect_error([&] { resize_image(bad, {1, 1}); }, "11 values for 3x2x2");
 }
 
+TEST(ImageCrop, CropToAspectKeepsTheCentredRegion) {
+  const Image wide = decode_image(ppm_bytes(6, 4, pattern_rgb(6, 4, 5)), "w.ppm");
+  const Image sq = crop_to_aspect(wide, {32, 32});  // 1:1 -> the middle 4x4 (columns 1..4)
+  ASSERT_EQ(sq.height, 4);
+  ASSERT_EQ(sq.width, 4);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 4; ++x) EXPECT_EQ(sq.at(c, y, x), wide.at(c, y, x + 1));
+  const Image tall = decode_image(ppm_bytes(2, 7, pattern_rgb(2, 7, 6)), "t.ppm");
+  const Image t = crop_to_aspect(tall, {1, 1});  // rows 2..3
+  ASSERT_EQ(t.height, 2);
+  ASSERT_EQ(t.width, 2);
+  EXPECT_EQ(t.at(1, 0, 1), tall.at(1, 2, 1));
+  EXPECT_EQ(crop_to_aspect(wide, {2, 3}).chw, wide.chw);  // already 3:2
+  expect_error([&] { crop_to_aspect(wide, {0, 3}); }, "cannot crop image");
+}
+
 // ---------------------------------------------------------------- rejection
 
 TEST_F(ImageFileTest, ReadsFilesAndNamesMissingOnes) {

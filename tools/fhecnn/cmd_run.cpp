@@ -1,7 +1,9 @@
 // `fhecnn run`: keygen, encrypt, infer and decrypt of one image in one process (keys in memory,
 // no files), compared with the float reference and the slot simulator on the same image.
 //   fhecnn run --model M.onnx [network options] (--image FILE [--resize] | --cifar DIR --index I)
-//              [--data DIR] [--top 5] [--json OUT] [--quiet]
+//              [--mode encrypted|simulated|float] [--data DIR] [--top 5] [--json OUT] [--quiet]
+// --mode float / simulated classify the same input without keys (seconds): the float model with
+// exact ReLU, or the packed plan on the slot simulator.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,6 +20,7 @@ namespace fhecnn::tool {
 namespace {
 
 struct RunOptions {
+  std::string mode = "encrypted";
   NetworkOptions network;
   InputOptions input;
   std::string data;
@@ -50,6 +53,19 @@ void run_run(const RunOptions& o) {
   const std::vector<double> reference = nn::FloatExecutor(loaded.graph).run(input.tensor).values;
   const std::vector<double> simulated = nn::simulate_packed(net, input.tensor).logits;
 
+  const auto names = class_names(o.data.empty() ? o.input.cifar : o.data, reference.size());
+  if (o.mode != "encrypted") {
+    const std::vector<double>& logits = o.mode == "float" ? reference : simulated;
+    std::cout << "input        " << input.description;
+    if (input.label) std::cout << ", label " << *input.label << " (" << names[*input.label] << ")";
+    std::cout << "\nmode         " << o.mode << " (no encryption)\n";
+    print_top(std::cout, logits, names, o.top);
+    print_logits("simulated", simulated);
+    print_logits("float", reference);
+    std::printf("seconds      %.2f\n", seconds_since(start));
+    return;
+  }
+
   LocalDeployment d(params, net);
   std::fprintf(stderr, "running %zu layers on %zu slots...\n", net.steps().size(),
                net.options().slots);
@@ -57,7 +73,6 @@ void run_run(const RunOptions& o) {
   const double total_s = seconds_since(start);
   const std::size_t rss = peak_rss_bytes();
 
-  const auto names = class_names(o.data.empty() ? o.input.cifar : o.data, r.logits.size());
   std::cout << "input        " << input.description;
   if (input.label) std::cout << ", label " << *input.label << " (" << names[*input.label] << ")";
   std::cout << "\nparameters   " << params->name() << ": N = 2^" << params->log_n().value
@@ -125,6 +140,11 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--json", options->json, "write a JSON report to this file");
   cmd->add_flag("--quiet", options->quiet, "no per-layer progress lines");
+  cmd->add_option("--mode", options->mode,
+                  "encrypted (keys, encryption, inference on ciphertexts), or simulated / float "
+                  "(the same input without encryption, for comparison)")
+      ->check(CLI::IsMember({"encrypted", "simulated", "float"}))
+      ->capture_default_str();
   cmd->callback([options] { run_run(*options); });
 }
 

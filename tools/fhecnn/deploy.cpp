@@ -64,8 +64,8 @@ void add_input_options(CLI::App& cmd, InputOptions& o) {
   auto* image = cmd.add_option("--image", o.image,
                                "input image (PNG, JPEG, BMP, binary PPM/PGM) of the model's size");
   cmd.add_flag("--resize", o.resize,
-               "resample an image of another size to the model's input size (box filter when "
-               "shrinking, bilinear when growing)");
+               "centre-crop an image of another size to the model's aspect ratio and resample it "
+               "to its input size (box filter when shrinking, bilinear when growing)");
   auto* cifar = cmd.add_option("--cifar", o.cifar,
                                "input from the CIFAR-10 test batch: directory with test_batch.bin");
   cmd.add_option("--index", o.index, "record of the CIFAR-10 test batch (with --cifar)");
@@ -93,8 +93,9 @@ Input load_input(const InputOptions& o, const nn::PackedNetwork& net) {
     if (img.height != shape.height || img.width != shape.width) {
       require(o.resize, "use image " + o.image, "it is ", size, " pixels, the model takes ", want,
               " (width x height); pass --resize to resample it");
-      img = io::resize_image(img, {shape.height, shape.width});
-      in.description = o.image + " (" + size + ", resized to " + want + ")";
+      img = io::resize_image(io::crop_to_aspect(img, {shape.height, shape.width}),
+                             {shape.height, shape.width});
+      in.description = o.image + " (" + size + ", centre-cropped and resized to " + want + ")";
     } else {
       in.description = o.image + " (" + size + ")";
     }

@@ -97,6 +97,7 @@ std::vector<std::string> class_names(const std::string& data_dir, std::size_t cl
     const auto meta = std::filesystem::path(data_dir) / "batches.meta.txt";
     if (std::filesystem::exists(meta)) names = io::read_cifar_class_names(meta.string());
   }
+  if (names.empty() && classes == 10) names = io::cifar10_class_names();
   for (std::size_t c = names.size(); c < classes; ++c)
     names.push_back("class " + std::to_string(c));
   return names;
