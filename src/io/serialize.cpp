@@ -99,8 +99,11 @@ void put_switching_key(ByteWriter& w, const rlwe::SwitchingKey& key, const Param
   const Level l = key.max_level;
   check_level<InvalidArgument>(l.value, params, op, label + " max level");
   const std::size_t digits = params.digits_at(l);
-  require(key.b.size() == digits && key.a.size() == digits, op, label, " has ", key.b.size(),
-          " b and ", key.a.size(), " a polynomials, ", l, " needs ", digits, " digits");
+  require(key.b.size() == digits && (key.compressed() || key.a.size() == digits), op, label,
+          " has ", key.b.size(), " b and ", key.a.size(), " a polynomials, ", l, " needs ",
+          digits, " digits");
+  require(seeded || !key.compressed(), op, label,
+          " is compressed (no a polynomials): it can only be written seeded");
   const auto basis = params.ring().qp_basis(l);
   w.u32(static_cast<std::uint32_t>(l.value));
   w.u32(static_cast<std::uint32_t>(digits));
@@ -111,7 +114,7 @@ void put_switching_key(ByteWriter& w, const rlwe::SwitchingKey& key, const Param
     write_ntt_poly(w, params, key.b[j], basis, what, digit + " b");
     if (!seeded) {
       write_ntt_poly(w, params, key.a[j], basis, what, digit + " a");
-    } else {
+    } else if (!key.compressed()) {
       require(key.a[j] == rlwe::expand_key_a(params, key.seed, j, l), op, digit,
               " a is not the expansion of the key's seed (write it with seeded = false)");
     }
@@ -132,10 +135,9 @@ rlwe::SwitchingKey get_switching_key(ByteReader& r, const Params& params, const 
   for (std::size_t j = 0; j < expect; ++j) {
     const std::string digit = label + " digit " + std::to_string(j);
     key.b.push_back(read_ntt_poly(r, params, basis, digit + " b"));
-    key.a.push_back(seeded ? rlwe::expand_key_a(params, key.seed, j, key.max_level)
-                           : read_ntt_poly(r, params, basis, digit + " a"));
+    if (!seeded) key.a.push_back(read_ntt_poly(r, params, basis, digit + " a"));
   }
-  return key;
+  return key;  // a seeded key stays compressed: a_j is expanded where it is used
 }
 
 void put_evaluation_keys(ByteWriter& w, const rlwe::EvaluationKeys& keys, const Params& params,

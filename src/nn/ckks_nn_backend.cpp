@@ -149,23 +149,33 @@ NetworkKeyPlan plan_network_keys(const rlwe::Params& params, const NetworkKeyReq
   return plan;
 }
 
-std::size_t NetworkKeyPlan::bytes(const rlwe::Params& params) const {
+std::size_t NetworkKeyPlan::bytes(const rlwe::Params& params, bool compressed) const {
   std::size_t b = params.switching_key_bytes(relin);
   for (const auto& [g, level] : galois) b += params.switching_key_bytes(level);
   if (conjugation) b += params.switching_key_bytes(*conjugation);
-  return b;
+  return compressed ? b / 2 : b;
 }
 
 NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
-                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots) {
+                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots,
+                             bool compressed) {
   const NetworkKeyPlan plan = plan_network_keys(*params, reqs, boots);
   rlwe::KeyGenerator kg(params);
   NetworkKeys keys;
-  keys.eval.set_relin_key(kg.gen_relin_key(sk, plan.relin));
+  const auto stored = [&](rlwe::SwitchingKey k) {
+    if (compressed) k.compress();
+    return k;
+  };
+  keys.eval.set_relin_key(stored(kg.gen_relin_key(sk, plan.relin)));
   for (const auto& [g, level] : plan.galois) {
-    keys.eval.add_galois_key(GaloisElement{g}, kg.gen_galois_key(sk, GaloisElement{g}, level));
+    keys.eval.add_galois_key(GaloisElement{g},
+                             stored(kg.gen_galois_key(sk, GaloisElement{g}, level)));
   }
-  if (plan.conjugation) kg.add_conjugation_key(keys.eval, sk, *plan.conjugation);
+  if (plan.conjugation) {
+    keys.eval.add_galois_key(params->conjugation_element(),
+                             stored(kg.gen_galois_key(sk, params->conjugation_element(),
+                                                      *plan.conjugation)));
+  }
   if (plan.encapsulation_hamming_weight > 0) {
     keys.encapsulation =
         ckks::gen_encapsulation_keys(params, sk, plan.encapsulation_hamming_weight);

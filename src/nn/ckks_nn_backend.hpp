@@ -141,9 +141,9 @@ struct NetworkKeyPlan {
   Level relin;                            // the top level (the bootstrappers' EvalMod)
   std::optional<Level> conjugation;       // when the network or a bootstrapper conjugates
   int encapsulation_hamming_weight = 0;   // 0: no encapsulation keys (no bootstrapper)
-  // Bytes of the relinearisation, Galois and conjugation keys (Params::switching_key_bytes);
-  // the encapsulation keys (two small keys at level 0) are not included.
-  std::size_t bytes(const rlwe::Params& params) const;
+  // Bytes of the relinearisation, Galois and conjugation keys (Params::switching_key_bytes, half
+  // of it for compressed keys); the encapsulation keys (two small keys) are not included.
+  std::size_t bytes(const rlwe::Params& params, bool compressed = true) const;
 };
 
 // The merged key plan of the network's rotations and the bootstrappers' key plans. Throws
@@ -166,8 +166,11 @@ struct NetworkKeys {
 // the encapsulation keys (hamming weight of the first bootstrapper) when `boots` is not empty.
 // Throws InvalidArgument "cannot generate network keys: ..." when a bootstrap period of reqs has
 // no bootstrapper in `boots` or reqs.slots is not a valid slot count.
+// compressed: every switching key drops its uniform a_j (rlwe::SwitchingKey::compress): half the
+// memory, a_j re-expanded from the key's seed at each use (about 10-15 % slower key switching).
 NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
-                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots);
+                             const NetworkKeyRequirements& reqs, const Bootstrappers& boots,
+                             bool compressed = true);
 
 // Client side: the image packed in net.input_layout() (times 1/B), encrypted at input_level
 // with input_scale on net.options().slots slots. Throws on a shape mismatch or (encoder) an

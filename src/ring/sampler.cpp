@@ -85,6 +85,42 @@ Seed random_seed() {
   return s;
 }
 
+void expand_uniform(const Seed& seed, u64 q, u64* out, std::size_t n) {
+  require(q > 0, "expand uniform residues", "modulus is 0");
+  auto* ctx = EVP_CIPHER_CTX_new();
+  require<Error>(ctx != nullptr, "expand seed", "OpenSSL could not allocate a cipher context");
+  const std::uint8_t iv[16] = {0};
+  const auto encrypt_in_place = [&](u64* p, std::size_t words) {
+    std::memset(p, 0, words * sizeof(u64));
+    auto* bytes = reinterpret_cast<std::uint8_t*>(p);
+    int len = 0;
+    const bool ok = EVP_EncryptUpdate(ctx, bytes, &len, bytes, static_cast<int>(words * 8)) == 1 &&
+                    len == static_cast<int>(words * 8);
+    if (!ok) {
+      EVP_CIPHER_CTX_free(ctx);
+      fail<Error>("expand seed", "OpenSSL AES-256-CTR failed");
+    }
+  };
+  if (EVP_EncryptInit_ex(ctx, EVP_aes_256_ctr(), nullptr, seed.data(), iv) != 1) {
+    EVP_CIPHER_CTX_free(ctx);
+    fail<Error>("expand seed", "OpenSSL AES-256-CTR initialisation failed");
+  }
+  const int bits = 64 - __builtin_clzll(q);
+  const u64 mask = bits == 64 ? ~0ull : ((1ull << bits) - 1);
+  std::size_t filled = 0;
+  while (filled < n) {  // each pass draws exactly the words still missing
+    const std::size_t want = n - filled;
+    encrypt_in_place(out + filled, want);
+    std::size_t kept = filled;
+    for (std::size_t k = filled; k < n; ++k) {
+      const u64 v = out[k] & mask;
+      if (v < q) out[kept++] = v;
+    }
+    filled = kept;
+  }
+  EVP_CIPHER_CTX_free(ctx);
+}
+
 RnsPoly sample_uniform(const RingContext& ctx, const Basis& basis, RandomSource& rng) {
   RnsPoly out(ctx.n(), basis, true);
   for (std::size_t i = 0; i < basis.size(); ++i) {

@@ -42,14 +42,6 @@ RnsPoly sample_error(const Params& params, const ring::Basis& basis, ring::Rando
   return e;
 }
 
-ring::Seed derive_seed(const ring::Seed& seed, std::size_t index) {
-  ring::Seed s = seed;
-  s[31] ^= static_cast<std::uint8_t>(index);
-  s[30] ^= static_cast<std::uint8_t>(index >> 8);
-  s[29] ^= 0xA5;  // domain separation from the public key's a
-  return s;
-}
-
 }  // namespace
 
 PublicKey KeyGenerator::gen_public_key(const SecretKey& sk) const {
@@ -69,8 +61,15 @@ PublicKey KeyGenerator::gen_public_key(const SecretKey& sk) const {
 
 RnsPoly expand_key_a(const Params& params, const ring::Seed& seed, std::size_t digit,
                      Level max_level) {
-  ring::RandomSource rng(derive_seed(seed, digit));
-  return ring::sample_uniform(params.ring(), params.ring().qp_basis(max_level), rng);
+  const auto& ring = params.ring();
+  const ring::Basis basis = ring.qp_basis(max_level);
+  RnsPoly a(params.n(), basis, true, ring::Uninitialized{});
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < static_cast<long>(basis.size()); ++i) {
+    expand_key_a_limb(ring, seed, digit, basis[static_cast<std::size_t>(i)],
+                      a.limb(static_cast<std::size_t>(i)));
+  }
+  return a;
 }
 
 SwitchingKey KeyGenerator::gen_switching_key(const SecretKey& sk, const RnsPoly& s_from,

@@ -4,6 +4,17 @@
 
 namespace fhecnn::rlwe {
 
+void expand_key_a_limb(const ring::RingContext& ring, const ring::Seed& seed, std::size_t digit,
+                       ring::PrimeIndex prime, ring::u64* out) {
+  ring::Seed s = seed;
+  s[29] ^= 0xA5;  // domain separation from the public key's a
+  s[30] ^= static_cast<std::uint8_t>(digit);
+  s[31] ^= static_cast<std::uint8_t>(digit >> 8);
+  s[27] ^= static_cast<std::uint8_t>(prime);
+  s[28] ^= static_cast<std::uint8_t>(prime >> 8);
+  ring::expand_uniform(s, ring.modulus(prime).value, out, ring.n());
+}
+
 std::size_t SwitchingKey::bytes() const {
   std::size_t total = 0;
   for (const auto& p : b) total += p.data().size() * sizeof(ring::u64);

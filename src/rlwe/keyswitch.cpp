@@ -44,12 +44,15 @@ void dot_chunked(const std::vector<const ring::u64*>& a, const std::vector<const
   }
 }
 
-// out0 = sum_j sigma(digit_j) * b_j, out1 = sum_j sigma(digit_j) * a_j on limb i.
-// scratch: digits * n residues when perm is given (the permuted digits).
-void inner_product_limb(const Decomposition& d, const SwitchingKey& key, std::size_t i,
-                        std::size_t key_limb, const math::Modulus& q,
-                        const std::vector<std::uint32_t>* perm, ring::u64* scratch,
-                        ring::u64* out0, ring::u64* out1, std::size_t n) {
+// out0 = sum_j sigma(digit_j) * b_j, out1 = sum_j sigma(digit_j) * a_j on limb i (ring prime
+// `prime`). scratch: digits * n residues when perm is given (the permuted digits); a_scratch:
+// digits * n residues when the key is compressed (its a_j limbs, expanded here).
+void inner_product_limb(const ring::RingContext& ring, const Decomposition& d,
+                        const SwitchingKey& key, std::size_t i, std::size_t key_limb,
+                        ring::PrimeIndex prime, const std::vector<std::uint32_t>* perm,
+                        ring::u64* scratch, ring::u64* a_scratch, ring::u64* out0, ring::u64* out1,
+                        std::size_t n) {
+  const math::Modulus& q = ring.modulus(prime);
   const std::size_t digits = d.digits.size();
   std::vector<const ring::u64*> x(digits), kb(digits), ka(digits);
   for (std::size_t j = 0; j < digits; ++j) {
@@ -62,7 +65,12 @@ void inner_product_limb(const Decomposition& d, const SwitchingKey& key, std::si
     }
     x[j] = src;
     kb[j] = key.b[j].limb(key_limb);
-    ka[j] = key.a[j].limb(key_limb);
+    if (key.compressed()) {
+      expand_key_a_limb(ring, key.seed, j, prime, a_scratch + j * n);
+      ka[j] = a_scratch + j * n;
+    } else {
+      ka[j] = key.a[j].limb(key_limb);
+    }
   }
   dot_chunked(x, kb, out0, n, q);
   dot_chunked(x, ka, out1, n, q);
@@ -85,12 +93,13 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d, const Swi
 #pragma omp parallel
   {
     ring::LimbStorage scratch(perm ? d.digits.size() * n : 0);
+    ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0);
 #pragma omp for schedule(static)
     for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
       const std::size_t i = static_cast<std::size_t>(il);
       const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
-      inner_product_limb(d, key, i, key_limb, ring.modulus(basis[i]), perm, scratch.data(),
-                         r0.limb(i), r1.limb(i), n);
+      inner_product_limb(ring, d, key, i, key_limb, basis[i], perm, scratch.data(),
+                         a_scratch.data(), r0.limb(i), r1.limb(i), n);
     }
   }
   params_->tools().mod_down_inplace(r0);

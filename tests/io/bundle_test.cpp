@@ -5,6 +5,8 @@
 #include "io/bundle.hpp"
 
 #include <gtest/gtest.h>
+
+#include "testing/key_compare.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,27 +57,24 @@ void put_at(Bytes& b, std::size_t offset, T v) {
   std::memcpy(b.data() + offset, &v, sizeof v);
 }
 
-void expect_equal_keys(const rlwe::SwitchingKey& a, const rlwe::SwitchingKey& b) {
-  EXPECT_EQ(a.max_level, b.max_level);
-  EXPECT_EQ(a.seed, b.seed);
-  EXPECT_TRUE(a.b == b.b);
-  EXPECT_TRUE(a.a == b.a);
-}
 
-void expect_equal_encapsulation(const ckks::EncapsulationKeys& a,
+void expect_equal_encapsulation(const rlwe::Params& params, const ckks::EncapsulationKeys& a,
                                 const ckks::EncapsulationKeys& b) {
   EXPECT_EQ(a.hamming_weight, b.hamming_weight);
   ASSERT_NE(a.level0, nullptr);
   EXPECT_EQ(a.level0->fingerprint(), b.level0->fingerprint());
-  expect_equal_keys(a.to_sparse, b.to_sparse);
-  expect_equal_keys(a.to_dense, b.to_dense);
+  testing::expect_equal_keys(*a.level0, a.to_sparse, b.to_sparse);
+  testing::expect_equal_keys(params, a.to_dense, b.to_dense);
 }
 
-void expect_equal_eval(const rlwe::EvaluationKeys& a, const rlwe::EvaluationKeys& b) {
+void expect_equal_eval(const rlwe::Params& params, const rlwe::EvaluationKeys& a,
+                       const rlwe::EvaluationKeys& b) {
   ASSERT_EQ(a.has_relin_key(), b.has_relin_key());
-  if (a.has_relin_key()) expect_equal_keys(a.relin_key(), b.relin_key());
+  if (a.has_relin_key()) testing::expect_equal_keys(params, a.relin_key(), b.relin_key());
   ASSERT_EQ(a.galois_keys().size(), b.galois_keys().size());
-  for (const auto& [g, k] : a.galois_keys()) expect_equal_keys(b.galois_key(GaloisElement{g}), k);
+  for (const auto& [g, k] : a.galois_keys()) {
+    testing::expect_equal_keys(params, b.galois_key(GaloisElement{g}), k);
+  }
 }
 
 constexpr std::uint64_t kPlan = 0x0123456789abcdefULL;
@@ -119,7 +118,7 @@ TEST_F(BundleTest, EncapsulationKeysRoundTripAndStillRaise) {
   for (bool seeded : {true, false}) {
     const Bytes blob = write_encapsulation_keys(*enc_, params(), {.seeded = seeded});
     const ckks::EncapsulationKeys back = read_encapsulation_keys(blob, params());
-    expect_equal_encapsulation(back, *enc_);
+    expect_equal_encapsulation(params(), back, *enc_);
   }
   // The loaded keys raise a level-0 ciphertext exactly as the generated ones.
   auto ct = env_->encrypt(testing::random_real(8, 0.5, 3), 8);
@@ -129,22 +128,22 @@ TEST_F(BundleTest, EncapsulationKeysRoundTripAndStillRaise) {
               ckks::encapsulated_mod_raise(env_->params, *enc_, ct).parts);
 
   save_encapsulation_keys(path("enc.keys"), *enc_, params());
-  expect_equal_encapsulation(load_encapsulation_keys(path("enc.keys"), params()), *enc_);
+  expect_equal_encapsulation(params(), load_encapsulation_keys(path("enc.keys"), params()), *enc_);
 }
 
 TEST_F(BundleTest, BundleRoundTripsWithAndWithoutEncapsulationKeys) {
   const Bytes full = write_evaluation_bundle(kPlan, env_->keys, enc_, params());
   const EvaluationBundle b = read_evaluation_bundle(full, params());
   EXPECT_EQ(b.plan_fingerprint, kPlan);
-  expect_equal_eval(b.eval, env_->keys);
+  expect_equal_eval(params(), b.eval, env_->keys);
   ASSERT_TRUE(b.encapsulation.has_value());
-  expect_equal_encapsulation(*b.encapsulation, *enc_);
+  expect_equal_encapsulation(params(), *b.encapsulation, *enc_);
 
   const EvaluationBundle plain = read_evaluation_bundle(
       write_evaluation_bundle(7, env_->keys, nullptr, params(), {.seeded = false}), params());
   EXPECT_EQ(plain.plan_fingerprint, 7u);
   EXPECT_FALSE(plain.encapsulation.has_value());
-  expect_equal_eval(plain.eval, env_->keys);
+  expect_equal_eval(params(), plain.eval, env_->keys);
 
   const EvaluationBundle empty = read_evaluation_bundle(
       write_evaluation_bundle(0, rlwe::EvaluationKeys{}, nullptr, params()), params());
@@ -165,7 +164,7 @@ TEST_F(BundleTest, StreamedFileHasTheInMemoryBytesAndLoads) {
     const EvaluationBundle b =
         load_evaluation_bundle(path("eval.keys"), params(), [&](double f) { loaded.push_back(f); });
     EXPECT_EQ(b.plan_fingerprint, kPlan);
-    expect_equal_eval(b.eval, env_->keys);
+    expect_equal_eval(params(), b.eval, env_->keys);
     EXPECT_EQ(b.encapsulation.has_value(), enc != nullptr);
     // Progress: one call per key (+ one for both encapsulation keys), increasing, ending at 1.
     const std::size_t keys = 1 + env_->keys.galois_keys().size();
@@ -313,7 +312,7 @@ TEST_F(BundleTest, FileErrorsAreFoundBeforeLoading) {
   bytes[5] = 9;  // version
   write_file(path("v9.keys"), bytes);
   expect_error([&] { peek_evaluation_bundle(path("v9.keys")); }, "unsupported format version 9");
-  bytes[5] = 1;
+  bytes[5] = static_cast<std::uint8_t>(kFormatVersion);
   bytes[bytes.size() - 40] ^= 4;  // payload: only the full load sees it
   write_file(path("flip.keys"), bytes);
   EXPECT_EQ(peek_evaluation_bundle(path("flip.keys")).plan_fingerprint, kPlan);

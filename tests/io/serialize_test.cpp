@@ -1,6 +1,8 @@
 #include "io/serialize.hpp"
 
 #include <gtest/gtest.h>
+
+#include "testing/key_compare.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,12 +79,6 @@ void put_at(Bytes& b, std::size_t offset, T v) {
   std::memcpy(b.data() + offset, &v, sizeof v);
 }
 
-void expect_equal_keys(const rlwe::SwitchingKey& a, const rlwe::SwitchingKey& b) {
-  EXPECT_EQ(a.max_level, b.max_level);
-  EXPECT_EQ(a.seed, b.seed);
-  EXPECT_TRUE(a.b == b.b);
-  EXPECT_TRUE(a.a == b.a);
-}
 
 // ---------------------------------------------------------------- round trips
 
@@ -147,22 +143,31 @@ TEST_F(SerializeTest, PublicKeyRoundTripSeededAndFull) {
 
 TEST_F(SerializeTest, SwitchingKeyRoundTripSeededAndFull) {
   const auto& relin = env().keys.relin_key();
-  expect_equal_keys(read_switching_key(write_switching_key(relin, params()), params()), relin);
-  expect_equal_keys(read_switching_key(write_switching_key(relin, params(), {.seeded = false}), params()),
+  testing::expect_equal_keys(params(), read_switching_key(write_switching_key(relin, params()), params()), relin);
+  // Seeded keys are read compressed (a_j re-expanded where used), full ones with their a_j.
+  EXPECT_TRUE(read_switching_key(write_switching_key(relin, params()), params()).compressed());
+  EXPECT_FALSE(read_switching_key(write_switching_key(relin, params(), {.seeded = false}), params())
+                   .compressed());
+  rlwe::SwitchingKey packed = relin;
+  packed.compress();
+  EXPECT_EQ(packed.bytes() * 2, relin.bytes());
+  testing::expect_equal_keys(params(), read_switching_key(write_switching_key(packed, params()), params()), relin);
+  EXPECT_THROW(write_switching_key(packed, params(), {.seeded = false}), InvalidArgument);
+  testing::expect_equal_keys(params(), read_switching_key(write_switching_key(relin, params(), {.seeded = false}), params()),
                     relin);
   // A key generated below the top level.
   rlwe::KeyGenerator kg(env().params);
   const auto low = kg.gen_relin_key(env().sk, Level{1});
-  expect_equal_keys(read_switching_key(write_switching_key(low, params()), params()), low);
+  testing::expect_equal_keys(params(), read_switching_key(write_switching_key(low, params()), params()), low);
 }
 
 TEST_F(SerializeTest, EvaluationKeyBundleRoundTripMultipliesAndRotates) {
   const Bytes blob = write_evaluation_keys(env().keys, params());
   const rlwe::EvaluationKeys keys = read_evaluation_keys(blob, params());
   ASSERT_TRUE(keys.has_relin_key());
-  expect_equal_keys(keys.relin_key(), env().keys.relin_key());
+  testing::expect_equal_keys(params(), keys.relin_key(), env().keys.relin_key());
   ASSERT_EQ(keys.galois_keys().size(), env().keys.galois_keys().size());
-  for (const auto& [g, k] : env().keys.galois_keys()) expect_equal_keys(keys.galois_key(GaloisElement{g}), k);
+  for (const auto& [g, k] : env().keys.galois_keys()) testing::expect_equal_keys(params(), keys.galois_key(GaloisElement{g}), k);
 
   // A server holding only the loaded bundle computes correctly.
   const ckks::Evaluator ev(env().params, &keys);
@@ -321,7 +326,8 @@ TEST_F(SerializeTest, WrongVersionIsReported) {
   Bytes blob = write_ciphertext(small_ciphertext(), params());
   put_at<std::uint32_t>(blob, 5, 7);
   expect_error([&] { read_ciphertext(blob, params()); },
-               "cannot read ciphertext: unsupported format version 7, this build reads 1");
+               "cannot read ciphertext: unsupported format version 7, this build reads " +
+                   std::to_string(kFormatVersion));
 }
 
 TEST_F(SerializeTest, KeysFromOtherParametersAreRejectedByFingerprint) {
@@ -436,7 +442,7 @@ TEST_F(SerializeFileTest, SaveAndLoadEveryObject) {
   save_public_key(path("pk.bin"), env().pk, params());
   EXPECT_TRUE(load_public_key(path("pk.bin"), *p).b == env().pk.b);
   save_switching_key(path("relin.bin"), env().keys.relin_key(), params());
-  expect_equal_keys(load_switching_key(path("relin.bin"), *p), env().keys.relin_key());
+  testing::expect_equal_keys(params(), load_switching_key(path("relin.bin"), *p), env().keys.relin_key());
   save_evaluation_keys(path("keys.bin"), env().keys, params());
   EXPECT_EQ(load_evaluation_keys(path("keys.bin"), *p).galois_keys().size(), env().keys.galois_keys().size());
 

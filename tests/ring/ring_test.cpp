@@ -222,6 +222,21 @@ TEST(Sampler, DistributionsHaveTheRightShape) {
   EXPECT_THROW(sample_sparse_ternary(8, 9, rng), InvalidArgument);
 }
 
+TEST(Sampler, BulkUniformExpansionEqualsTheSequentialDraws) {
+  Seed seed{};
+  seed[0] = 7;
+  for (u64 q : {u64{3}, u64{5}, (u64{1} << 54) + 1, u64{0xffffffffffffffc5ull}}) {
+    std::vector<u64> bulk(3000);
+    expand_uniform(seed, q, bulk.data(), bulk.size());
+    RandomSource rng(seed);
+    for (std::size_t k = 0; k < bulk.size(); ++k) {
+      const u64 v = rng.uniform(q);
+      ASSERT_EQ(bulk[k], v) << "q " << q << " k " << k;
+      ASSERT_LT(bulk[k], q);
+    }
+  }
+}
+
 TEST(Sampler, SeededExpansionIsDeterministicAndSystemRandomnessIsNot) {
   Fixture f(10, 2, 1);
   Seed seed{};

@@ -60,6 +60,10 @@ TEST(Params, RotationElementsArePowersOfFive) {
   EXPECT_EQ(p->rotation_element(RotationStep{2}, 512).value, 25u);
   EXPECT_EQ(p->rotation_element(RotationStep{-1}, 512), p->rotation_element(RotationStep{511}, 512));
   EXPECT_EQ(p->rotation_element(RotationStep{8}, 8).value, 1u);
+  // A step and its negative map to one element for every slot count (keys are shared).
+  EXPECT_EQ(p->rotation_element(RotationStep{-3}, 8), p->rotation_element(RotationStep{-3}, 512));
+  EXPECT_EQ(p->rotation_element(RotationStep{5}, 8), p->rotation_element(RotationStep{-3}, 512));
+  EXPECT_EQ(p->rotation_element(RotationStep{3}, 8), p->rotation_element(RotationStep{3}, 512));
   EXPECT_THROW(p->rotation_element(RotationStep{1}, 3), InvalidArgument);
 }
 
@@ -96,6 +100,30 @@ TEST(Keys, KeysLimitedToALevelAreSmallerAndRefuseHigherLevels) {
   std::vector<ckks::Complex> expect(1024);
   for (std::size_t i = 0; i < 1024; ++i) expect[i] = v[(i + 1) % 1024];
   EXPECT_GT(testing::min_bits(expect, got), 20.0);
+}
+
+TEST(Keys, CompressedKeysHalveMemoryAndSwitchBitExactly) {
+  CkksEnv env(ckks::presets::insecure_test(11, 6, 3), {}, false);
+  KeyGenerator kg(env.params);
+  const GaloisElement g = env.params->rotation_element(RotationStep{3}, 1024);
+  const SwitchingKey full = kg.gen_galois_key(env.sk, g);
+  SwitchingKey packed = full;
+  packed.compress();
+  EXPECT_TRUE(packed.compressed());
+  EXPECT_FALSE(full.compressed());
+  EXPECT_EQ(packed.bytes() * 2, full.bytes());
+  for (std::size_t j = 0; j < full.digits(); ++j) {  // the seed re-expands a_j exactly
+    EXPECT_TRUE(expand_key_a(*env.params, full.seed, j, full.max_level) == full.a[j]);
+  }
+  EvaluationKeys kf, kp;
+  kf.add_galois_key(g, full);
+  kp.add_galois_key(g, packed);
+  const ckks::Evaluator ef(env.params, &kf), ep(env.params, &kp);
+  const auto ct = env.encrypt(testing::random_complex(1024, 1, 5));
+  const auto a = ef.rotate(ct, RotationStep{3}), b = ep.rotate(ct, RotationStep{3});
+  EXPECT_TRUE(a.parts == b.parts);
+  const auto ha = ef.rotate_hoisted(ct, {3}), hb = ep.rotate_hoisted(ct, {3});
+  EXPECT_TRUE(ha[0].parts == hb[0].parts);
 }
 
 TEST(Encryption, PublicAndSecretKeyEncryptionDecrypt) {

@@ -3,6 +3,7 @@
 // and the total key memory.
 //   fhecnn plan --model M.onnx [--preset boot_n16] [--alpha 13] [--relu-bound 40] [--json OUT]
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <map>
 
@@ -49,9 +50,11 @@ void run_plan(const PlanOptions& o) {
   }
   std::cout << "keys        " << plan.galois.size() << " Galois keys + relinearisation"
             << (plan.conjugation ? " + conjugation" : "") << ": " << mib(plan.bytes(*params))
-            << " MiB\n  level  keys  MiB\n";
+            << " MiB compressed (" << mib(plan.bytes(*params, false))
+            << " MiB expanded)\n  level  keys  MiB (expanded)\n";
   for (const auto& [level, kb] : by_level) {
-    std::printf("  %5d %5d %8.1f\n", level, kb.first, mib(kb.second));
+    std::cout << "  " << std::setw(5) << level << ' ' << std::setw(5) << kb.first << ' '
+              << std::setw(8) << std::fixed << std::setprecision(1) << mib(kb.second) << "\n";
   }
   if (!o.json.empty()) {
     nlohmann::ordered_json levels = nlohmann::ordered_json::array();
@@ -66,6 +69,7 @@ void run_plan(const PlanOptions& o) {
                         {"bootstrap_slots", reqs.bootstrap_slots},
                         {"galois_keys", plan.galois.size()},
                         {"key_bytes", plan.bytes(*params)},
+                        {"key_bytes_expanded", plan.bytes(*params, false)},
                         {"galois_keys_by_level", levels}});
   }
 }
