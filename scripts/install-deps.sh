@@ -3,6 +3,8 @@
 # Run as root on Debian 12.
 #   scripts/install-deps.sh          build, tests, benchmarks and the Python model scripts
 #   scripts/install-deps.sh build    only what building and testing the C++ needs
+#   scripts/install-deps.sh demo     build + the demo photo (python3-skimage ships it; no Python
+#                                    runs, the image file is read by fhecnn)
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -19,7 +21,8 @@ want=("${BUILD_PKGS[@]}")
 case "${1:-all}" in
   all) want+=("${SCRIPT_PKGS[@]}") ;;
   build) ;;
-  *) echo "install-deps: cannot install: unknown set '$1' (use 'all' or 'build')" >&2; exit 2 ;;
+  demo) want+=(python3-skimage) ;;
+  *) echo "install-deps: cannot install: unknown set '$1' (use 'all', 'build' or 'demo')" >&2; exit 2 ;;
 esac
 
 missing=()

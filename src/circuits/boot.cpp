@@ -124,7 +124,8 @@ int Bootstrapper::key_switches() const {
 }
 
 ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
-                                           const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys) {
+                                           const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys,
+                                           bool compressed) {
   rlwe::KeyGenerator kg(params);
   // One key per Galois element, at the highest level any use needs.
   std::map<std::uint64_t, Level> need;
@@ -139,11 +140,15 @@ ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const 
   };
   for (const auto& [g, level] : need) {
     if (!covered(GaloisElement{g}, level)) {
-      keys.add_galois_key(GaloisElement{g}, kg.gen_galois_key(sk, GaloisElement{g}, level));
+      rlwe::SwitchingKey k = kg.gen_galois_key(sk, GaloisElement{g}, level);
+      if (compressed) k.compress();
+      keys.add_galois_key(GaloisElement{g}, std::move(k));
     }
   }
   if (!covered(params->conjugation_element(), plan.conjugation_level)) {
-    kg.add_conjugation_key(keys, sk, plan.conjugation_level);
+    rlwe::SwitchingKey k = kg.gen_galois_key(sk, params->conjugation_element(), plan.conjugation_level);
+    if (compressed) k.compress();
+    keys.add_galois_key(params->conjugation_element(), std::move(k));
   }
   return ckks::gen_encapsulation_keys(params, sk, plan.hamming_weight);
 }

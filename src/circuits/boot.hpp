@@ -56,9 +56,11 @@ struct BootstrapKeyPlan {
 };
 
 // Client side: rotation and conjugation keys into `keys` (each generated only up to the level
-// where it is used), and the encapsulation keys. The relinearisation key must already be there.
+// where it is used; compressed, see rlwe::SwitchingKey::compress, unless `compressed` is false),
+// and the encapsulation keys. The relinearisation key must already be there.
 ckks::EncapsulationKeys gen_bootstrap_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
-                                           const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys);
+                                           const BootstrapKeyPlan& plan, rlwe::EvaluationKeys& keys,
+                                           bool compressed = true);
 
 // Wall time of each stage of one bootstrap (seconds), for benchmarks and progress output.
 struct BootstrapTimings {

@@ -150,10 +150,10 @@ NetworkKeyPlan plan_network_keys(const rlwe::Params& params, const NetworkKeyReq
 }
 
 std::size_t NetworkKeyPlan::bytes(const rlwe::Params& params, bool compressed) const {
-  std::size_t b = params.switching_key_bytes(relin);
+  std::size_t b = 0;
   for (const auto& [g, level] : galois) b += params.switching_key_bytes(level);
   if (conjugation) b += params.switching_key_bytes(*conjugation);
-  return compressed ? b / 2 : b;
+  return params.switching_key_bytes(relin) + (compressed ? b / 2 : b);
 }
 
 NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
@@ -166,7 +166,9 @@ NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKe
     if (compressed) k.compress();
     return k;
   };
-  keys.eval.set_relin_key(stored(kg.gen_relin_key(sk, plan.relin)));
+  // The relinearisation key stays expanded: it serves every AppReLU and EvalMod product (dozens
+  // per layer) and is one key.
+  keys.eval.set_relin_key(kg.gen_relin_key(sk, plan.relin));
   for (const auto& [g, level] : plan.galois) {
     keys.eval.add_galois_key(GaloisElement{g},
                              stored(kg.gen_galois_key(sk, GaloisElement{g}, level)));

@@ -142,7 +142,7 @@ struct NetworkKeyPlan {
   std::optional<Level> conjugation;       // when the network or a bootstrapper conjugates
   int encapsulation_hamming_weight = 0;   // 0: no encapsulation keys (no bootstrapper)
   // Bytes of the relinearisation, Galois and conjugation keys (Params::switching_key_bytes, half
-  // of it for compressed keys); the encapsulation keys (two small keys) are not included.
+  // of it for compressed Galois keys); the encapsulation keys (two small keys) are not included.
   std::size_t bytes(const rlwe::Params& params, bool compressed = true) const;
 };
 
@@ -166,8 +166,9 @@ struct NetworkKeys {
 // the encapsulation keys (hamming weight of the first bootstrapper) when `boots` is not empty.
 // Throws InvalidArgument "cannot generate network keys: ..." when a bootstrap period of reqs has
 // no bootstrapper in `boots` or reqs.slots is not a valid slot count.
-// compressed: every switching key drops its uniform a_j (rlwe::SwitchingKey::compress): half the
-// memory, a_j re-expanded from the key's seed at each use (about 10-15 % slower key switching).
+// compressed: every Galois key drops its uniform a_j (rlwe::SwitchingKey::compress): half the
+// memory, a_j re-expanded from the key's seed at each use (up to ~10 % slower key switching);
+// the relinearisation key is kept expanded (one key, used by every product).
 NetworkKeys gen_network_keys(const rlwe::ParamsPtr& params, const rlwe::SecretKey& sk,
                              const NetworkKeyRequirements& reqs, const Bootstrappers& boots,
                              bool compressed = true);
