@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/expect_error.hpp"
+
 #include "testing/key_compare.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,23 +27,14 @@
 namespace fhecnn::io {
 namespace {
 
+using testing::expect_error;
+
 namespace fs = std::filesystem;
 using testing::CkksEnv;
 
 // N = 2^10, q = 50 + 3 x 40 bits, two special primes (encapsulation needs two).
 rlwe::ParamsLiteral small_literal() { return ckks::presets::insecure_test(10, 3, 2); }
 
-template <typename E = FormatError>
-void expect_error(const std::function<void()>& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 Bytes reseal(const Bytes& blob, ObjectType type, const std::function<void(Bytes&)>& edit) {
   const BlobInfo info = open_blob(blob, type, "test blob");

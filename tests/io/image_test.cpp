@@ -4,6 +4,8 @@
 #include "io/image.hpp"
 
 #include <gtest/gtest.h>
+
+#include "testing/expect_error.hpp"
 #include <unistd.h>
 
 #include <filesystem>
@@ -22,18 +24,15 @@
 namespace fhecnn::io {
 namespace {
 
+// Any fhecnn Error (FormatError or InvalidArgument) with the text.
+void expect_error(const std::function<void()>& f, const std::string& needle) {
+  testing::expect_error<Error>(f, needle);
+}
+
 namespace fs = std::filesystem;
 using testing::pattern_rgb;
 using testing::ppm_bytes;
 
-void expect_error(const std::function<void()>& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 void append(std::vector<std::uint8_t>* out, const void* data, int size) {
   const auto* p = static_cast<const std::uint8_t*>(data);

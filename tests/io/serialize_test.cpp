@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/expect_error.hpp"
+
 #include "testing/key_compare.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +23,8 @@
 
 namespace fhecnn::io {
 namespace {
+
+using testing::expect_error;
 
 namespace fs = std::filesystem;
 using testing::CkksEnv;
@@ -49,18 +53,6 @@ class SerializeTest : public ::testing::Test {
 };
 CkksEnv* SerializeTest::env_ = nullptr;
 
-// Expects `f` to throw E whose message contains `needle`.
-template <typename E = FormatError>
-void expect_error(const std::function<void()>& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing '" << needle << "'";
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-  }
-}
 
 // Rebuilds a valid container (fresh checksum) around an edited payload, optionally with another
 // fingerprint in the header.
