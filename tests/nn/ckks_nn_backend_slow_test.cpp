@@ -2,10 +2,12 @@
 // keys from the plan, CIFAR-10 test image 0 encrypted, run on the server backend (evaluation
 // keys only), decrypted; compared with the slot simulator on the same plan and with the float
 // model. Needs about 18 GB of RAM and several minutes on 2 cores (18 bootstraps).
-// Measured (2026-11-24): max |encrypted - simulated logit| 3e-4, |encrypted - float| 0.061,
-// argmax equal to both. Bounds: |enc - sim| <= 0.01 and the same argmax as the simulator and
+// The same pipeline measured through bench/report_resnet (2026-11-24, image 0): max |encrypted -
+// simulated logit| 3e-4, |encrypted - float| 0.061, argmax equal to both. Bounds: |enc - sim| <= 0.01 and the same argmax as the simulator and
 // the float model. Skipped when shared/ is absent.
 #include <gtest/gtest.h>
+
+#include "testing/relu_alpha13.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -31,10 +33,7 @@ TEST(CkksNnBackendSlow, PaperResNet20MatchesTheSimulatorAndTheFloatModel) {
   fuse_downsample_shortcuts(g);
   const rlwe::ParamsLiteral lit = ckks::presets::boot_n16();
   PackedOptions o = packed_options(lit);
-  const auto coeffs = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-                      "data/minimax/relu_alpha13.txt";
-  o.relu_chain =
-      circuits::composite_sign_from_file(circuits::load_minimax(coeffs.string())).relu_chain();
+  o.relu_chain = testing::alpha13().relu_chain();
   const PackedNetwork net(g, o);
 
   const auto params = rlwe::Params::create(lit);

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/relu_alpha13.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,14 +29,7 @@
 namespace fhecnn::nn {
 namespace {
 
-const circuits::CompositeSign& alpha13() {
-  static const circuits::CompositeSign sign =
-      circuits::composite_sign_from_file(circuits::load_minimax(
-          (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-           "data/minimax/relu_alpha13.txt")
-              .string()));
-  return sign;
-}
+using testing::alpha13;
 
 rlwe::ParamsLiteral small_boot_shape() { return ckks::presets::insecure_boot_shape(12); }
 

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/relu_alpha13.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -21,14 +23,7 @@
 namespace fhecnn::nn {
 namespace {
 
-const circuits::CompositeSign& alpha13() {
-  static const circuits::CompositeSign sign =
-      circuits::composite_sign_from_file(circuits::load_minimax(
-          (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-           "data/minimax/relu_alpha13.txt")
-              .string()));
-  return sign;
-}
+using testing::alpha13;
 
 // The tiny network's tests use 2^12 slots (faster), ResNet-20 the paper's 2^15.
 PackedOptions options(double bound, std::size_t slots = std::size_t{1} << 12) {
