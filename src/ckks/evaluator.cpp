@@ -254,36 +254,33 @@ void Evaluator::drop_to_level_inplace(Ciphertext& a, Level level) const {
   for (auto& p : a.parts) p.truncate_limbs(level.limbs());
 }
 
-Ciphertext Evaluator::rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
-                                        GaloisElement g) const {
-  auto [k0, k1] = switcher_.apply(d, keys("rotate").galois_key(g), g);
+Ciphertext Evaluator::galois_output(const Ciphertext& a, std::pair<RnsPoly, RnsPoly> k,
+                                    GaloisElement g) const {
+  // Galois keys are in output form (keygen.hpp): (c0 + k0, k1) decrypts under sigma_g^-1(s), and
+  // sigma_g of it is the rotated ciphertext under s.
+  const auto& ring = params_->ring();
+  ring::add_inplace(ring, k.first, a.parts[0]);
   Ciphertext r;
   r.slots = a.slots;
   r.scale = a.scale;
-  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true, ring::Uninitialized{});
-  ring::automorphism_ntt(params_->ring(), a.parts[0], g, c0);
-  ring::add_inplace(params_->ring(), c0, k0);
-  r.parts = {std::move(c0), std::move(k1)};
+  r.parts.reserve(2);
+  for (const RnsPoly* p : {&k.first, &k.second}) {
+    RnsPoly out(p->n(), p->basis(), true, ring::Uninitialized{});
+    ring::automorphism_ntt(ring, *p, g, out);
+    r.parts.push_back(std::move(out));
+  }
   return r;
+}
+
+Ciphertext Evaluator::rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
+                                        GaloisElement g) const {
+  return galois_output(a, switcher_.apply(d, keys("rotate").galois_key(g)), g);
 }
 
 Ciphertext Evaluator::apply_galois(const Ciphertext& a, GaloisElement g) const {
   require(a.size() == 2, "rotate", "ciphertext must be relinearized first");
   const auto& key = keys("rotate").galois_key(g);  // fail on a missing key before any work
-  // One rotation: permute c1 (l + 1 limbs) before decomposing, cheaper than permuting every
-  // digit (dnum * (l + 1 + K) limbs) as hoisting must.
-  const auto& ring = params_->ring();
-  RnsPoly c1(a.parts[1].n(), a.parts[1].basis(), true, ring::Uninitialized{});
-  ring::automorphism_ntt(ring, a.parts[1], g, c1);
-  auto [k0, k1] = switcher_.switch_key(c1, key);
-  Ciphertext r;
-  r.slots = a.slots;
-  r.scale = a.scale;
-  RnsPoly c0(a.parts[0].n(), a.parts[0].basis(), true, ring::Uninitialized{});
-  ring::automorphism_ntt(ring, a.parts[0], g, c0);
-  ring::add_inplace(ring, c0, k0);
-  r.parts = {std::move(c0), std::move(k1)};
-  return r;
+  return galois_output(a, switcher_.switch_key(a.parts[1], key), g);
 }
 
 Ciphertext Evaluator::rotate(const Ciphertext& a, RotationStep step) const {

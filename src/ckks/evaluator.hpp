@@ -73,6 +73,9 @@ class Evaluator {
   std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps) const;
 
  private:
+  // sigma_g(a.c0 + k0, k1): the rotated ciphertext from a key switch of a.c1 under g's key.
+  Ciphertext galois_output(const Ciphertext& a, std::pair<ring::RnsPoly, ring::RnsPoly> k,
+                           GaloisElement g) const;
   Ciphertext rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
                                GaloisElement g) const;
   void align(Ciphertext& a, const Ciphertext& b, const char* op) const;

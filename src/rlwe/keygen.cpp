@@ -74,9 +74,14 @@ RnsPoly expand_key_a(const Params& params, const ring::Seed& seed, std::size_t d
 
 SwitchingKey KeyGenerator::gen_switching_key(const SecretKey& sk, const RnsPoly& s_from,
                                              Level max_level) const {
+  return gen_switching_key_to(sk.s, s_from, max_level);
+}
+
+SwitchingKey KeyGenerator::gen_switching_key_to(const RnsPoly& s_to, const RnsPoly& s_from,
+                                                Level max_level) const {
   const auto& ring = params_->ring();
   const auto basis = ring.qp_basis(max_level);
-  const RnsPoly s = sk.s.select(basis);
+  const RnsPoly s = s_to.select(basis);
   const RnsPoly sf = s_from.select(basis);
   // P mod q_i for the gadget term.
   std::vector<ring::u64> p_mod(max_level.limbs());
@@ -118,9 +123,14 @@ SwitchingKey KeyGenerator::gen_relin_key(const SecretKey& sk, std::optional<Leve
 
 SwitchingKey KeyGenerator::gen_galois_key(const SecretKey& sk, GaloisElement g,
                                           std::optional<Level> max_level) const {
-  RnsPoly sg(sk.s.n(), sk.s.basis(), true);
-  ring::automorphism_ntt(params_->ring(), sk.s, g, sg);
-  return gen_switching_key(sk, sg, resolve(max_level));
+  // Output form: a switching key from s to sigma_g^-1(s). Key-switching c under it gives
+  // (u0, u1) with u0 + u1 sigma_g^-1(s) ~= c s, so sigma_g(u0, u1) decrypts under s to
+  // sigma_g(c) sigma_g(s): the automorphism is applied once to the two outputs instead of to
+  // every digit of a hoisted decomposition.
+  const auto& ring = params_->ring();
+  RnsPoly s_inv(sk.s.n(), sk.s.basis(), true);
+  ring::automorphism_ntt(ring, sk.s, params_->inverse_galois(g), s_inv);
+  return gen_switching_key_to(s_inv, sk.s, resolve(max_level));
 }
 
 void KeyGenerator::add_rotation_keys(EvaluationKeys& keys, const SecretKey& sk,

@@ -18,7 +18,8 @@ class KeyGenerator {
   PublicKey gen_public_key(const SecretKey& sk) const;
   // Relinearization key (s^2 -> s), up to `max_level` (default: top).
   SwitchingKey gen_relin_key(const SecretKey& sk, std::optional<Level> max_level = {}) const;
-  // Galois key for X -> X^g (sigma_g(s) -> s), up to `max_level`.
+  // Galois key for X -> X^g, up to `max_level`, in output form: it switches s to
+  // sigma_g^-1(s), and the key switcher applies sigma_g to its outputs (keyswitch.hpp).
   SwitchingKey gen_galois_key(const SecretKey& sk, GaloisElement g,
                               std::optional<Level> max_level = {}) const;
   // Galois keys for rotations by `steps` on `slots`-slot ciphertexts (duplicates skipped).
@@ -33,6 +34,8 @@ class KeyGenerator {
                                  Level max_level) const;
 
  private:
+  SwitchingKey gen_switching_key_to(const ring::RnsPoly& s_to, const ring::RnsPoly& s_from,
+                                    Level max_level) const;
   Level resolve(std::optional<Level> l) const;
   ParamsPtr params_;
 };

@@ -44,26 +44,17 @@ void dot_chunked(const std::vector<const ring::u64*>& a, const std::vector<const
   }
 }
 
-// out0 = sum_j sigma(digit_j) * b_j, out1 = sum_j sigma(digit_j) * a_j on limb i (ring prime
-// `prime`). scratch: digits * n residues when perm is given (the permuted digits); a_scratch:
-// digits * n residues when the key is compressed (its a_j limbs, expanded here).
+// out0 = sum_j digit_j * b_j, out1 = sum_j digit_j * a_j on limb i (ring prime `prime`).
+// a_scratch: digits * n residues when the key is compressed (its a_j limbs, expanded here).
 void inner_product_limb(const ring::RingContext& ring, const Decomposition& d,
                         const SwitchingKey& key, std::size_t i, std::size_t key_limb,
-                        ring::PrimeIndex prime, const std::vector<std::uint32_t>* perm,
-                        ring::u64* scratch, ring::u64* a_scratch, ring::u64* out0, ring::u64* out1,
-                        std::size_t n) {
+                        ring::PrimeIndex prime, ring::u64* a_scratch, ring::u64* out0,
+                        ring::u64* out1, std::size_t n) {
   const math::Modulus& q = ring.modulus(prime);
   const std::size_t digits = d.digits.size();
   std::vector<const ring::u64*> x(digits), kb(digits), ka(digits);
   for (std::size_t j = 0; j < digits; ++j) {
-    const ring::u64* src = d.digits[j].limb(i);
-    if (perm) {
-      ring::u64* dst = scratch + j * n;
-      const std::uint32_t* p = perm->data();
-      for (std::size_t c = 0; c < n; ++c) dst[c] = src[p[c]];
-      src = dst;
-    }
-    x[j] = src;
+    x[j] = d.digits[j].limb(i);
     kb[j] = key.b[j].limb(key_limb);
     if (key.compressed()) {
       expand_key_a_limb(ring, key.seed, j, prime, a_scratch + j * n);
@@ -78,8 +69,8 @@ void inner_product_limb(const ring::RingContext& ring, const Decomposition& d,
 
 }  // namespace
 
-std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d, const SwitchingKey& key,
-                                               std::optional<GaloisElement> g) const {
+std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,
+                                               const SwitchingKey& key) const {
   require(key.max_level >= d.level, "key switch", "key was generated up to level ",
           key.max_level.value, " but the ciphertext is at level ", d.level.value);
   require(key.digits() >= d.digits.size(), "key switch", "key has ", key.digits(),
@@ -88,18 +79,16 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d, const Swi
   const auto basis = ring.qp_basis(d.level);
   const std::size_t n = params_->n(), nq = d.level.limbs();
   const std::size_t key_p_offset = key.max_level.limbs();
-  const std::vector<std::uint32_t>* perm = g ? &ring.automorphism_permutation(*g) : nullptr;
   RnsPoly r0(n, basis, true, ring::Uninitialized{}), r1(n, basis, true, ring::Uninitialized{});
 #pragma omp parallel
   {
-    ring::LimbStorage scratch(perm ? d.digits.size() * n : 0);
     ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0);
 #pragma omp for schedule(static)
     for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
       const std::size_t i = static_cast<std::size_t>(il);
       const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
-      inner_product_limb(ring, d, key, i, key_limb, basis[i], perm, scratch.data(),
-                         a_scratch.data(), r0.limb(i), r1.limb(i), n);
+      inner_product_limb(ring, d, key, i, key_limb, basis[i], a_scratch.data(), r0.limb(i),
+                         r1.limb(i), n);
     }
   }
   params_->tools().mod_down_inplace(r0);

@@ -26,11 +26,13 @@ class KeySwitcher {
   // Cost: (l + 1) inverse NTTs + digits * (l + 1 + K - alpha) forward NTTs.
   Decomposition decompose(const ring::RnsPoly& c) const;
 
-  // (d0, d1) over q_0..q_l with d0 + d1 s ~= sigma_g(c) s' where s' is the key's source secret
-  // and c the decomposed polynomial (g = identity when not given).
+  // (d0, d1) over q_0..q_l with d0 + d1 t ~= c s' where s' is the key's source secret, t its
+  // target secret and c the decomposed polynomial. For a Galois key (output form, t =
+  // sigma_g^-1(s), s' = s) the caller applies sigma_g to (c0 + d0, d1): one automorphism of two
+  // polynomials per rotation, however many digits the decomposition has.
   // Throws InvalidArgument if the key was generated below the decomposition's level.
-  std::pair<ring::RnsPoly, ring::RnsPoly> apply(const Decomposition& d, const SwitchingKey& key,
-                                                std::optional<GaloisElement> g = {}) const;
+  std::pair<ring::RnsPoly, ring::RnsPoly> apply(const Decomposition& d,
+                                                const SwitchingKey& key) const;
 
   // decompose + apply.
   std::pair<ring::RnsPoly, ring::RnsPoly> switch_key(const ring::RnsPoly& c,

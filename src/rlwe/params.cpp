@@ -177,13 +177,25 @@ GaloisElement Params::rotation_element(RotationStep step, std::size_t slots) con
   long r = ((step.value % s) + s) % s;
   if (r > s / 2) r -= s;
   const std::uint64_t k = static_cast<std::uint64_t>(((r % half) + half) % half);
-  const ring::u64 two_n = 2 * n();
-  ring::u64 g = 1, base = 5;
-  for (std::uint64_t e = k; e; e >>= 1) {
-    if (e & 1) g = g * base % two_n;
+  return GaloisElement{pow_mod_2n(5, k)};
+}
+
+GaloisElement Params::inverse_galois(GaloisElement g) const {
+  require(g.value % 2 == 1 && g.value < 2 * n(), "invert Galois element", g.value,
+          " is not an odd residue mod 2N = ", 2 * n());
+  // The units mod 2N form a group of order N, so g^(N-1) = g^-1.
+  return GaloisElement{pow_mod_2n(g.value, n() - 1)};
+}
+
+ring::u64 Params::pow_mod_2n(ring::u64 base, std::uint64_t e) const {
+  const ring::u64 two_n = 2 * n();  // <= 2^18: products fit in 64 bits
+  ring::u64 r = 1;
+  base %= two_n;
+  for (; e; e >>= 1) {
+    if (e & 1) r = r * base % two_n;
     base = base * base % two_n;
   }
-  return GaloisElement{g};
+  return r;
 }
 
 }  // namespace fhecnn::rlwe

@@ -85,9 +85,12 @@ class Params {
   // of step mod slots in (-slots/2, slots/2] taken mod N/2 (shared by every slot count).
   GaloisElement rotation_element(RotationStep step, std::size_t slots) const;
   GaloisElement conjugation_element() const { return GaloisElement{2 * n() - 1}; }
+  // g^-1 mod 2N (g odd): sigma_{g^-1} undoes sigma_g.
+  GaloisElement inverse_galois(GaloisElement g) const;
 
  private:
   explicit Params(const ParamsLiteral& lit);
+  ring::u64 pow_mod_2n(ring::u64 base, std::uint64_t e) const;
   ParamsLiteral lit_;
   std::vector<ring::u64> q_, p_;
   std::size_t alpha_ = 1;
