@@ -16,7 +16,6 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
           from_.size(), " primes (1..64 supported)");
   const std::size_t k = from_.size();
   hat_inv_.resize(k);
-  hat_inv_shoup_.resize(k);
   for (std::size_t i = 0; i < k; ++i) {
     const auto& ai = ctx.modulus(from_[i]);
     u64 prod = 1;
@@ -24,7 +23,6 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
       if (m != i) prod = math::mul_mod(prod, math::reduce_64(ctx.modulus(from_[m]).value, ai), ai);
     }
     hat_inv_[i] = math::inv_mod(prod, ai);
-    hat_inv_shoup_[i] = math::shoup_precompute(hat_inv_[i], ai.value);
   }
   hat_mod_.assign(to_.size(), std::vector<u64>(k));
   for (std::size_t j = 0; j < to_.size(); ++j) {
@@ -62,13 +60,13 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
   require(out_count <= to_.size(), "convert basis", out_count, " target limbs of ", to_.size());
   const std::size_t n = ctx_.n(), k = from_.size();
   // y_i = x_i * (A/a_i)^-1 mod a_i, limb-major.
-  std::vector<u64> y(n * k);
+  LimbStorage y(n * k);  // every residue written below
   std::vector<const u64*> cols(k);
 #pragma omp parallel for schedule(static)
   for (long i = 0; i < static_cast<long>(k); ++i) {
-    const u64 q = ctx_.modulus(from_[i]).value, w = hat_inv_[i], ws = hat_inv_shoup_[i];
-    u64* yi = y.data() + static_cast<std::size_t>(i) * n;
-    for (std::size_t c = 0; c < n; ++c) yi[c] = math::mul_shoup(in[i][c], w, ws, q);
+    const auto idx = static_cast<std::size_t>(i);
+    math::mul_scalar_mod_vec(in[idx], hat_inv_[idx], y.data() + idx * n, n,
+                             ctx_.modulus(from_[idx]));
   }
   for (std::size_t i = 0; i < k; ++i) cols[i] = y.data() + i * n;
   // The overflow u = floor(sum_i y_i / a_i) of sum_i y_i (A/a_i) = x + u A.

@@ -27,7 +27,7 @@ class BasisConverter {
  private:
   const RingContext& ctx_;
   Basis from_, to_;
-  std::vector<u64> hat_inv_, hat_inv_shoup_;   // (A/a_i)^-1 mod a_i
+  std::vector<u64> hat_inv_;                    // (A/a_i)^-1 mod a_i
   std::vector<std::vector<u64>> hat_mod_;      // [j][i] = (A/a_i) mod b_j
   std::vector<std::vector<u64>> a_multiple_;   // [j][v] = v * A mod b_j, v = 0..k
   std::vector<double> inv_a_;                  // 1 / a_i
