@@ -57,8 +57,11 @@ rlwe::ParamsLiteral boot_n16() {
   lit.log_q.insert(lit.log_q.end(), 8, 55);             // 20..27: EvalMod
   lit.log_q.insert(lit.log_q.end(), 3, 55);             // 28..30: CoeffToSlot (scale ~2^55)
   lit.log_p.assign(7, 50);
-  lit.dnum = 6;  // 6 primes per digit (<= 330 bits) under P ~ 350 bits: key switching at the
-                 // bootstrapping scale adds no noise above the rescaling noise
+  // Digits of at most 330 bits under P ~ 350 bits, so key switching at the bootstrapping scale
+  // adds no noise above the rescaling noise. Grouped by bits, the 40-bit primes go 8 to a
+  // digit: 5 digits at the top (8, 8, 7, 6, 2 primes), 3 at levels 16..19, 1 up to level 7.
+  lit.digit_bits = 330;
+  lit.dnum = 5;
   lit.log_default_scale = 40;
   return lit;
 }

@@ -23,7 +23,7 @@ rlwe::ParamsLiteral paper_n16();
 
 // The bootstrapping set (dense ternary secret, 128-bit): q_0 46 bits | 16 x 40 (network levels
 // 1..16) | 3 x 40 (SlotToCoeff) | 8 x 55 (EvalMod) | 3 x 55 (CoeffToSlot), 7 special primes of 50
-// bits, 6 digits at the top (6 primes each, below P): log QP ~ 1761 <= 1772. Bootstrapping goes
+// bits, digits of at most 330 bits (below P; 5 at the top): log QP ~ 1761 <= 1772. Bootstrapping goes
 // from level 0 to 16 with sparse-secret encapsulation (ckks/modraise.hpp) at scale ~2^55;
 // network scale 2^40; q_0 / scale = 2^6 keeps sin(2 pi f) ~ 2 pi f accurate (f = scale m / q_0).
 rlwe::ParamsLiteral boot_n16();

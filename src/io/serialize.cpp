@@ -227,6 +227,7 @@ rlwe::ParamsLiteral read_literal(ByteReader& r) {
   lit.log_q = read_bit_sizes(r, "ciphertext prime");
   lit.log_p = read_bit_sizes(r, "special prime");
   lit.dnum = r.i32();
+  lit.digit_bits = r.i32();
   lit.secret = read_flag(r, "secret distribution") == 1 ? rlwe::SecretDistribution::SparseTernary
                                                          : rlwe::SecretDistribution::UniformTernary;
   lit.hamming_weight = r.i32();
@@ -367,6 +368,7 @@ Bytes write_params(const Params& params) {
   write_bit_sizes(w, lit.log_q);
   write_bit_sizes(w, lit.log_p);
   w.i32(lit.dnum);
+  w.i32(lit.digit_bits);
   w.u8(lit.secret == rlwe::SecretDistribution::SparseTernary ? 1 : 0);
   w.i32(lit.hamming_weight);
   w.f64(lit.log_default_scale);

@@ -5,7 +5,7 @@
 // Residues are bit-packed with ceil(log2 q_i) bits (format.hpp). Payloads, little endian:
 //
 //   parameters 'P'   name (u32 length + bytes), log_n i32, #q u32 + log_q i32 each, #p u32 +
-//                    log_p i32 each, dnum i32, secret u8 (0 uniform ternary, 1 sparse), hamming
+//                    log_p i32 each, dnum i32, digit_bits i32, secret u8 (0 uniform ternary, 1 sparse), hamming
 //                    weight i32, log_default_scale f64, sigma f64, allow_insecure u8
 //   secret key 'S'   s over q_0..q_L, p_0..p_{K-1}
 //   public key 'K'   level u32, encoding u8 (1 seeded, 0 full), seed 32 bytes, b over q_0..q_level,

@@ -67,6 +67,7 @@ std::uint64_t fingerprint_of(const ParamsLiteral& lit, const std::vector<ring::u
   ByteWriter w;
   w.u32(static_cast<std::uint32_t>(lit.log_n));
   w.u32(static_cast<std::uint32_t>(lit.dnum));
+  w.u32(static_cast<std::uint32_t>(lit.digit_bits));
   w.u32(static_cast<std::uint32_t>(lit.secret));
   w.u32(static_cast<std::uint32_t>(lit.hamming_weight));
   w.u32(static_cast<std::uint32_t>(q.size()));
@@ -97,6 +98,28 @@ void check_explicit_primes(const ParamsLiteral& lit, const std::vector<std::uint
   }
 }
 
+// First limb of every digit over the whole chain, then L + 1 (ParamsLiteral::digit_bits).
+std::vector<std::size_t> digit_boundaries(const ParamsLiteral& lit) {
+  const std::size_t primes = lit.log_q.size();
+  std::vector<std::size_t> begin;
+  if (lit.digit_bits == 0) {
+    const std::size_t alpha = (primes + static_cast<std::size_t>(lit.dnum) - 1) /
+                              static_cast<std::size_t>(lit.dnum);
+    for (std::size_t b = 0; b < primes; b += alpha) begin.push_back(b);
+  } else {
+    int bits = lit.digit_bits;  // forces a new digit at prime 0
+    for (std::size_t i = 0; i < primes; ++i) {
+      if (bits + lit.log_q[i] > lit.digit_bits) {
+        begin.push_back(i);
+        bits = 0;
+      }
+      bits += lit.log_q[i];
+    }
+  }
+  begin.push_back(primes);
+  return begin;
+}
+
 void validate(const ParamsLiteral& lit) {
   const std::string what = "create parameters '" + lit.name + "'";
   require(lit.log_n >= 4 && lit.log_n <= 17, what, "log N = ", lit.log_n, " is outside [4, 17]");
@@ -105,6 +128,13 @@ void validate(const ParamsLiteral& lit) {
   require(lit.dnum >= 1 && static_cast<std::size_t>(lit.dnum) <= lit.log_q.size(), what,
           "dnum = ", lit.dnum, " is outside [1, ", lit.log_q.size(), "]");
   for (int b : lit.log_q) require(b >= 20 && b <= 60, what, "prime size ", b, " is outside [20, 60]");
+  require(lit.digit_bits == 0 || lit.digit_bits >= 60, what, "digit_bits = ", lit.digit_bits,
+          " cannot hold a prime (0 or at least 60)");
+  if (lit.digit_bits > 0) {
+    const std::size_t digits = digit_boundaries(lit).size() - 1;
+    require(static_cast<std::size_t>(lit.dnum) == digits, what, "dnum = ", lit.dnum, " but digits of at most ",
+            lit.digit_bits, " bits give ", digits, " digits");
+  }
   for (int b : lit.log_p) require(b >= 20 && b <= 60, what, "prime size ", b, " is outside [20, 60]");
   require(lit.log_default_scale > 0 && lit.log_default_scale < 62, what, "default scale 2^",
           lit.log_default_scale, " is outside (1, 2^62)");
@@ -136,7 +166,7 @@ std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
     require(std::adjacent_find(all.begin(), all.end()) == all.end(), "create parameters '" + lit.name + "'",
             "the primes are not distinct");
   }
-  p->alpha_ = (lit.log_q.size() + static_cast<std::size_t>(lit.dnum) - 1) / static_cast<std::size_t>(lit.dnum);
+  p->digit_begin_ = digit_boundaries(lit);
   double log_qp = 0;
   for (auto q : p->q_) log_qp += std::log2(static_cast<double>(q));
   for (auto q : p->p_) log_qp += std::log2(static_cast<double>(q));
@@ -156,13 +186,23 @@ std::size_t Params::switching_key_bytes(Level level) const {
 }
 
 std::size_t Params::digits_at(Level level) const {
-  return (level.limbs() + alpha_ - 1) / alpha_;
+  std::size_t d = 0;
+  while (d + 1 < digit_begin_.size() && digit_begin_[d] < level.limbs()) ++d;
+  return d;
+}
+
+std::size_t Params::digit_size() const {
+  std::size_t most = 0;
+  for (std::size_t j = 0; j + 1 < digit_begin_.size(); ++j) {
+    most = std::max(most, digit_begin_[j + 1] - digit_begin_[j]);
+  }
+  return most;
 }
 
 std::pair<std::size_t, std::size_t> Params::digit_range(std::size_t j, Level level) const {
-  const std::size_t begin = j * alpha_;
-  require(begin < level.limbs(), "select digit", j, " at ", level, " does not exist");
-  return {begin, std::min(begin + alpha_, level.limbs())};
+  require(j + 1 < digit_begin_.size() && digit_begin_[j] < level.limbs(), "select digit", j,
+          " at ", level, " does not exist");
+  return {digit_begin_[j], std::min(digit_begin_[j + 1], level.limbs())};
 }
 
 GaloisElement Params::rotation_element(RotationStep step, std::size_t slots) const {

@@ -22,6 +22,10 @@ struct ParamsLiteral {
   std::vector<int> log_q;  // ciphertext primes q_0 (bottom) .. q_L (top), bit sizes
   std::vector<int> log_p;  // special primes for hybrid key switching
   int dnum = 1;            // digits of the gadget decomposition at the top level
+  // 0: the dnum digits hold ceil(L + 1 / dnum) primes each. > 0: each digit takes consecutive
+  // primes while their bit sizes (log_q) sum to at most digit_bits, so digits of small primes
+  // hold more of them; dnum must then equal the number of digits this gives at the top level.
+  int digit_bits = 0;
   SecretDistribution secret = SecretDistribution::UniformTernary;
   int hamming_weight = 0;  // non-zero coefficients of a SparseTernary secret
   double log_default_scale = 40;
@@ -60,8 +64,8 @@ class Params {
   std::size_t max_slots() const { return n() / 2; }
   Level max_level() const { return ring_->max_level(); }
   int dnum() const { return lit_.dnum; }
-  // Primes per digit (alpha).
-  std::size_t digit_size() const { return alpha_; }
+  // Most primes in one digit.
+  std::size_t digit_size() const;
   // Digits used at `level`: ceil((level + 1) / alpha).
   std::size_t digits_at(Level level) const;
   // Limb range [begin, end) of digit j at `level`.
@@ -93,7 +97,7 @@ class Params {
   ring::u64 pow_mod_2n(ring::u64 base, std::uint64_t e) const;
   ParamsLiteral lit_;
   std::vector<ring::u64> q_, p_;
-  std::size_t alpha_ = 1;
+  std::vector<std::size_t> digit_begin_;  // first limb of each digit at the top level, then L + 1
   SecurityCheck security_;
   std::uint64_t fingerprint_ = 0;
   std::unique_ptr<ring::RingContext> ring_;

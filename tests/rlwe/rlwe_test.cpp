@@ -9,6 +9,28 @@ namespace {
 
 using testing::CkksEnv;
 
+TEST(Params, DigitsGroupedByBitsHoldMoreSmallPrimes) {
+  const auto p = Params::create(ckks::presets::insecure_boot_shape(12));  // boot_n16's chain
+  using Range = std::pair<std::size_t, std::size_t>;
+  EXPECT_EQ(p->digits_at(p->max_level()), 5u);
+  EXPECT_EQ(p->digit_range(0, p->max_level()), (Range{0, 8}));    // 46 + 7 x 40 = 326 bits
+  EXPECT_EQ(p->digit_range(2, p->max_level()), (Range{16, 23}));  // 4 x 40 + 3 x 55 = 325 bits
+  EXPECT_EQ(p->digit_range(4, p->max_level()), (Range{29, 31}));
+  EXPECT_EQ(p->digit_size(), 8u);
+  EXPECT_EQ(p->digits_at(Level{19}), 3u);
+  EXPECT_EQ(p->digit_range(2, Level{19}), (Range{16, 20}));
+  EXPECT_EQ(p->digits_at(Level{7}), 1u);
+  EXPECT_EQ(p->digits_at(Level{8}), 2u);
+  EXPECT_THROW(p->digit_range(1, Level{7}), InvalidArgument);
+
+  auto bad = ckks::presets::boot_n16();
+  bad.dnum = 6;  // the grouping gives 5
+  EXPECT_THROW(Params::create(bad), InvalidArgument);
+  bad = ckks::presets::boot_n16();
+  bad.digit_bits = 50;  // smaller than a prime
+  EXPECT_THROW(Params::create(bad), InvalidArgument);
+}
+
 TEST(Params, ValidatesTheLiteral) {
   auto lit = ckks::presets::insecure_test(10);
   auto p = Params::create(lit);
