@@ -4,13 +4,19 @@
 // for portable code.
 #pragma once
 
-// GCC 12 flags the intrinsics' own `__m512i __Y = __Y;` placeholders (GCC bug 105593).
+// GCC 12 flags the intrinsics' own `__m512i __Y = __Y;` placeholders (GCC bug 105593), as
+// "maybe" or, after some inlinings, definitely uninitialised.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
 #include <cstdint>
+
+// For the butterflies and products of the kernels: GCC's heuristics otherwise leave some of them
+// out of line in the larger template instantiations (a call per vector, operands through memory).
+#define FHECNN_ALWAYS_INLINE inline __attribute__((always_inline))
 
 namespace fhecnn::math::detail {
 namespace {

@@ -1,7 +1,9 @@
 // out[c] = sum_i cols[i][c] * w[i] mod q: the inner kernel of RNS basis conversion (one target
 // prime, k source columns). Inputs: every cols[i][c] < input_bound <= 2^61 (the columns are
 // residues of their own source primes, which may be larger than q), w[i] < q. k <= 16. Output
-// fully reduced. The IFMA kernel runs only when q and input_bound are at most 2^50.
+// fully reduced. Kernels (chosen at run time, FHECNN_DISABLE_AVX512=1 forces the reference):
+// IFMA52 narrow when q < 2^50 and input_bound <= 2^50; IFMA52 wide (also AVX-512DQ) when
+// q < 2^61; otherwise the portable reference. All give the reference's output.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +16,7 @@ void dot_mod_columns(const u64* const* cols, const u64* w, std::size_t k, u64* o
                      std::size_t n, const Modulus& q, u64 input_bound);
 
 // out[c] = sum_i a[i][c] * b[i][c] mod q with a[i][c], b[i][c] < q (residues of q itself).
+// Same kernels as dot_mod_columns: IFMA52 narrow for q < 2^50, wide for q < 2^61.
 void dot_mod_pairs(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
                    std::size_t n, const Modulus& q);
 
@@ -28,6 +31,13 @@ void dot_mod_columns_reference(const u64* const* cols, const u64* w, std::size_t
 // when it does not apply. Call only on CPUs with AVX-512F and IFMA.
 bool dot_mod_columns_ifma(const u64* const* cols, const u64* w, std::size_t k, u64* out,
                           std::size_t n, const Modulus& q);
+// Wide IFMA52 versions (dotmod_avx512.cpp): q < 2^61 and every input < 2^61 (a, b < q for pairs),
+// n a multiple of 8; return false when they do not apply. Call only on CPUs with AVX-512F/DQ and
+// IFMA52.
+bool dot_mod_columns_ifma_wide(const u64* const* cols, const u64* w, std::size_t k, u64* out,
+                               std::size_t n, const Modulus& q);
+bool dot_mod_pairs_ifma_wide(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
+                             std::size_t n, const Modulus& q);
 }  // namespace detail
 
 }  // namespace fhecnn::math

@@ -1,10 +1,16 @@
-// IFMA52 column dot product mod q (q < 2^50, inputs < 2^50, k <= 16).
-// Each product y * w < 2^100 splits as hi * 2^52 + lo (vpmadd52huq / vpmadd52luq); summing k
-// of them gives H < 2^52 and L < 2^56. After moving L's carry into H (H' = H + (L >> 52) < 2^52,
+// IFMA52 dot products mod q, k <= 16 terms.
+//
+// Narrow (q < 2^50, inputs < 2^50): each product y * w < 2^100 splits as hi * 2^52 + lo
+// (vpmadd52huq / vpmadd52luq); summing k of them gives H < 2^52 and L < 2^56. After moving L's carry into H (H' = H + (L >> 52) < 2^52,
 // L' = L mod 2^52), the result is H' * R + L' mod q with R = 2^52 mod q. Both terms are reduced
 // by a 52-bit Shoup multiplication (by R and by 1), each landing in [0, 2q); the sum, in
 // [0, 4q), takes two conditional subtractions.
+//
+// Wide (q < 2^61, inputs < 2^61; also needs AVX-512DQ for vpmullq): every product is split over
+// three 52-bit columns (seven IFMA52 operations, avx512_wide.hpp) and the column sums are reduced
+// once per output.
 #include "math/avx512_common.hpp"
+#include "math/avx512_wide.hpp"
 
 #include "math/dotmod.hpp"
 
@@ -43,6 +49,10 @@ bool applies(u64 qv, std::size_t k, std::size_t n) {
   return qv < (u64{1} << 50) && k <= 16 && n % 8 == 0;
 }
 
+bool wide_applies(u64 qv, std::size_t k, std::size_t n) {
+  return qv < kWideModBound && k <= 16 && n % 8 == 0;
+}
+
 }  // namespace
 
 bool dot_mod_columns_ifma(const u64* const* cols, const u64* w, std::size_t k, u64* out,
@@ -75,6 +85,41 @@ bool dot_mod_pairs_ifma(const u64* const* a, const u64* const* b, std::size_t k,
       hi = _mm512_madd52hi_epu64(hi, x, y);
     }
     _mm512_storeu_si512(out + c, red.reduce(hi, lo));
+  }
+  return true;
+}
+
+bool dot_mod_columns_ifma_wide(const u64* const* cols, const u64* w, std::size_t k, u64* out,
+                               std::size_t n, const Modulus& q) {
+  if (!wide_applies(q.value, k, n)) return false;
+  const WideReducer red(q.value);
+  V vw[16], vw1[16];
+  for (std::size_t i = 0; i < k; ++i) {
+    vw[i] = set1(w[i]);
+    vw1[i] = set1(w[i] >> 52);
+  }
+  for (std::size_t c = 0; c < n; c += 8) {
+    Columns acc;
+    for (std::size_t i = 0; i < k; ++i) {
+      const V y = _mm512_loadu_si512(cols[i] + c);
+      mac_wide(acc, y, shr52(y), vw[i], vw1[i]);
+    }
+    _mm512_storeu_si512(out + c, red.finish(red.reduce_lazy(acc)));
+  }
+  return true;
+}
+
+bool dot_mod_pairs_ifma_wide(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
+                             std::size_t n, const Modulus& q) {
+  if (!wide_applies(q.value, k, n)) return false;
+  const WideReducer red(q.value);
+  for (std::size_t c = 0; c < n; c += 8) {
+    Columns acc;
+    for (std::size_t i = 0; i < k; ++i) {
+      const V x = _mm512_loadu_si512(a[i] + c), y = _mm512_loadu_si512(b[i] + c);
+      mac_wide(acc, x, shr52(x), y, shr52(y));
+    }
+    _mm512_storeu_si512(out + c, red.finish(red.reduce_lazy(acc)));
   }
   return true;
 }

@@ -4,7 +4,8 @@
 // bit-reversed order, slot k holding a(psi^(2*bitrev(k)+1)); inverse undoes it exactly.
 // Inputs and outputs are fully reduced to [0, q). Kernels: a portable reference and AVX-512
 // variants, chosen at run time by cpu_features() unless forced:
-//   Avx512Ifma  AVX-512F/DQ/VL + IFMA52, q < 2^51, n >= 16 (52-bit Shoup butterflies);
+//   Avx512Ifma  AVX-512F/DQ/VL + IFMA52, q < 2^62, n >= 16 (52-bit Shoup butterflies for
+//               q < 2^51; above, 64-bit Shoup with high products from vpmuludq and IFMA52);
 //   Avx512      AVX-512F/DQ/VL, q < 2^62, n >= 16 (64-bit Shoup with emulated high products).
 // Every kernel returns exactly the reference's output.
 #pragma once

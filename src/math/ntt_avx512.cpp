@@ -1,6 +1,7 @@
 // AVX-512 negacyclic NTT kernels (this file alone is compiled with -mavx512f/dq/vl/ifma; the
-// dispatcher in ntt.cpp calls it only on CPUs that have them). Both return exactly the
-// reference's output.
+// dispatcher in ntt.cpp calls it only on CPUs that have them). All return exactly the
+// reference's output. NttKernel::Avx512Ifma runs Ifma52 below 2^51 and Shoup64<true, _> above;
+// NttKernel::Avx512 (no IFMA52 instruction) runs Shoup64<false, _> for every q < 2^62.
 //
 // One algorithm, three arithmetic policies:
 //   Ifma52<false>  q < 2^50: Harvey butterflies in 52-bit lanes. y * w mod q for y < 2^52 is
@@ -11,9 +12,21 @@
 //                  that bound allows (forward_plan, inverse_plan).
 //   Ifma52<true>   2^50 <= q < 2^51: the same product, but 4q > 2^52, so multiplicands are first
 //                  reduced to [0, 2q) and every value stays exact.
-//   Dq64           q < 2^62: 64-bit Shoup with w' = floor(w * 2^64 / q). The high product is
-//                  built from three 32x32 products, dropping the low carries, so the quotient is
-//                  at most 2 short and one more conditional subtraction gives [0, 2q).
+//   Shoup64<Ifma, Exact>  q < 2^62: 64-bit Shoup with w' = floor(w * 2^64 / q). The high
+//                  product floor(y * w' / 2^64) is built from 32-bit halves, dropping the low
+//                  carries, so the quotient is at most 2 short and y * w - quot * q lies in
+//                  [0, 4q) for any y < 2^64. Of its three partial products, the two cross terms
+//                  floor(y_lo * w'_hi / 2^32) and floor(y_hi * w'_lo / 2^32) are each one
+//                  vpmadd52huq on operands shifted left by 20 bits (Ifma), or vpmuludq + shift
+//                  (AVX-512F/DQ only). The low products are vpmullq. Lazy in 64-bit words like
+//                  Ifma52<false> in 52-bit ones: for q < 2^61 products stay in [0, 4q) and
+//                  reductions are skipped while the tracked bound allows (forward_plan64,
+//                  inverse_plan64); for 2^61 <= q < 2^62 (Exact) products are reduced to [0, 2q)
+//                  and the plans fall back to Harvey's [0, 4q) / [0, 2q) bounds.
+//                  Five multiplications per butterfly (Ifma52: three); on Zen 4 vpmullq,
+//                  vpmuludq and vpmadd52 all issue at one 512-bit operation per cycle, and an
+//                  IFMA52 split of the 64-bit products would need more of them, so the IFMA
+//                  variant only saves the shifts and additions of the cross terms.
 //
 // Stage plan (n = 2^L >= 16; stage m has butterfly span n / 2m):
 //   * spans >= 8 (whole vectors): radix-8 (and radix-4) passes, three stages per load/store.
@@ -63,20 +76,29 @@ struct FwdStage {
   bool reduce;
 };
 
+// The forward's last step to [0, q) for the 64-bit policies: x < 2^steps q loses c[j] = 2^j q
+// (j = steps - 1 .. 0) where it can.
+struct FwdFinal {
+  V c[8];
+  int steps = 0;
+};
+
 // What one inverse stage does: y' = (x - y + dq) w, and x' = x + y reduced by `reduce`:
-// 0 not at all, 1 by subtracting 2q once, 2 by Barrett to [0, 2q).
+// 0 not at all, 1 by subtracting 2q (Ifma52) or c (Shoup64) once, 2 by Barrett to [0, 2q).
 struct InvStage {
-  V dq;
+  V dq, c;
   int reduce;
 };
 
 template <bool Wide>
 struct Ifma52 {
   static constexpr bool kLazy = !Wide;
+  static constexpr bool kWord64 = false;
   V q, two_q, neg_q, mask52, mu52;
+  V mq;  // bound of the products fwd_mul returns (2q)
   explicit Ifma52(u64 qv)
       : q(set1(qv)), two_q(set1(2 * qv)), neg_q(set1(kTwo52 - qv)), mask52(set1(kTwo52 - 1)),
-        mu52(set1(kTwo52 / qv)) {}
+        mu52(set1(kTwo52 / qv)), mq(two_q) {}
 
   // y * w mod q plus a multiple of 2^52 (low 52 bits in [0, 2q)), for the true value y mod 2^52:
   // y*w - quot*q is formed as y*w + quot*(2^52 - q).
@@ -105,10 +127,12 @@ struct Ifma52 {
     if constexpr (Wide) return mul_lazy(y, t);
     return mul52(y, t);
   }
-  V fwd_final(V x) const {
+  V fwd_final(V x, const FwdFinal&) const {
     if constexpr (Wide) return reduce_once(reduce_once(x, two_q), q);
     return reduce_once(barrett(x), q);
   }
+  // y * w mod q in [0, q).
+  V mul_full(V y, const Twiddle& t) const { return reduce_once(mul_lazy(y, t), q); }
 
   V inv_x(V s, const InvStage& st) const {
     if constexpr (Wide) return reduce_once(s, two_q);
@@ -122,39 +146,56 @@ struct Ifma52 {
   }
 };
 
-struct Dq64 {
-  static constexpr bool kLazy = false;
-  V q, two_q;
-  explicit Dq64(u64 qv) : q(set1(qv)), two_q(set1(2 * qv)) {}
-  // y * w mod q in [0, 2q) for any y < 2^64.
+template <bool Ifma, bool Exact>
+struct Shoup64 {
+  static constexpr bool kWord64 = true;
+  static constexpr u64 kMulBound = Exact ? 2 : 4;  // products in [0, kMulBound q)
+  V q, two_q, mq;
+  explicit Shoup64(u64 qv) : q(set1(qv)), two_q(set1(2 * qv)), mq(set1(kMulBound * qv)) {}
+  // y * w mod q in [0, kMulBound q) for any y < 2^64.
   V mul_lazy(V y, const Twiddle& t) const {
     const V y_hi = _mm512_srli_epi64(y, 32), ws_hi = _mm512_srli_epi64(t.ws, 32);
     // floor(y * ws / 2^64) minus at most 2: the low cross-term carries are dropped.
     V quot = _mm512_mul_epu32(y_hi, ws_hi);
-    quot = add(quot, _mm512_srli_epi64(_mm512_mul_epu32(y, ws_hi), 32));
-    quot = add(quot, _mm512_srli_epi64(_mm512_mul_epu32(y_hi, t.ws), 32));
+    if constexpr (Ifma) {  // y_lo * 2^20 and ws_lo * 2^20 are the low 52 bits of y, ws << 20
+      quot = _mm512_madd52hi_epu64(quot, _mm512_slli_epi64(y, 20), ws_hi);
+      quot = _mm512_madd52hi_epu64(quot, y_hi, _mm512_slli_epi64(t.ws, 20));
+    } else {
+      quot = add(quot, _mm512_srli_epi64(_mm512_mul_epu32(y, ws_hi), 32));
+      quot = add(quot, _mm512_srli_epi64(_mm512_mul_epu32(y_hi, t.ws), 32));
+    }
     const V r = sub(_mm512_mullo_epi64(y, t.w), _mm512_mullo_epi64(quot, q));  // [0, 4q)
-    return reduce_once(r, two_q);
+    if constexpr (Exact) return reduce_once(r, two_q);
+    return r;
   }
-  V fwd_x(V x, const FwdStage&) const { return reduce_once(x, two_q); }
+  V mul_full(V y, const Twiddle& t) const {
+    const V r = mul_lazy(y, t);
+    if constexpr (Exact) return reduce_once(r, q);
+    return reduce_once(reduce_once(r, two_q), q);
+  }
+  V fwd_x(V x, const FwdStage& s) const { return s.reduce ? reduce_once(x, s.c) : x; }
   V fwd_mul(V y, const Twiddle& t) const { return mul_lazy(y, t); }
-  V fwd_final(V x) const { return reduce_once(reduce_once(x, two_q), q); }
-  V inv_x(V s, const InvStage&) const { return reduce_once(s, two_q); }
+  V fwd_final(V x, const FwdFinal& f) const {
+    for (int j = 0; j < f.steps; ++j) x = reduce_once(x, f.c[j]);
+    return x;
+  }
+  V inv_x(V s, const InvStage& st) const { return st.reduce ? reduce_once(s, st.c) : s; }
   V inv_mul(V d, const Twiddle& t) const { return mul_lazy(d, t); }
 };
 
-// Cooley-Tukey butterfly: x + wy, x - wy + 2q (exact policies: [0, 4q) in and out).
+// Cooley-Tukey butterfly: x + wy, x - wy + Mq where wy < Mq (exact policies: [0, 4q) in and
+// out).
 template <class A>
-inline void fwd_bf(const A& ar, V& x, V& y, const Twiddle& t, const FwdStage& s) {
+FHECNN_ALWAYS_INLINE void fwd_bf(const A& ar, V& x, V& y, const Twiddle& t, const FwdStage& s) {
   const V u = ar.fwd_x(x, s);
   const V v = ar.fwd_mul(y, t);
   x = add(u, v);
-  y = sub(add(u, ar.two_q), v);
+  y = sub(add(u, ar.mq), v);
 }
 
 // Gentleman-Sande butterfly: x + y, (x - y + dq) w (exact policies: [0, 2q) in and out).
 template <class A>
-inline void inv_bf(const A& ar, V& x, V& y, const Twiddle& t, const InvStage& s) {
+FHECNN_ALWAYS_INLINE void inv_bf(const A& ar, V& x, V& y, const Twiddle& t, const InvStage& s) {
   const V sum = add(x, y);
   const V d = sub(add(x, s.dq), y);
   x = ar.inv_x(sum, s);
@@ -163,12 +204,12 @@ inline void inv_bf(const A& ar, V& x, V& y, const Twiddle& t, const InvStage& s)
 
 // The last inverse stage, with 1/n folded in; outputs exact in [0, q).
 template <class A>
-inline void inv_bf_last(const A& ar, V& x, V& y, const Twiddle& ninv, const Twiddle& t,
-                        const InvStage& s) {
+FHECNN_ALWAYS_INLINE void inv_bf_last(const A& ar, V& x, V& y, const Twiddle& ninv,
+                                      const Twiddle& t, const InvStage& s) {
   const V sum = add(x, y);
   const V d = sub(add(x, s.dq), y);
-  x = reduce_once(ar.mul_lazy(sum, ninv), ar.q);
-  y = reduce_once(ar.mul_lazy(d, t), ar.q);
+  x = ar.mul_full(sum, ninv);
+  y = ar.mul_full(d, t);
 }
 
 // Forward reductions, per stage index ilog2(m). Lazy: all values stay below B * q, B tracked
@@ -182,6 +223,44 @@ void forward_plan(u64 q, int log_n, FwdStage* plan) {
     const u64 c = A::kLazy ? (b + 1) / 2 : 2;
     plan[s] = {set1(reduce ? c * q : 0), reduce};
     b = reduce ? c + 2 : b + 2;
+  }
+}
+
+// 64-bit lazy forward plan (Shoup64): values below B q, B tracked (inputs: B = 4, as the
+// reference accepts); products below M q. A stage leaves x alone while (B + M) q <= 2^64 (B grows
+// by M); otherwise, and always in the three register stages so that few subtractions remain at
+// the end, x >= c = ceil(B / 2) q loses c, which leaves B = c + M. Then the final subtractions
+// for x < 2^steps q.
+template <class A>
+void forward_plan64(u64 q, int log_n, FwdStage* plan, FwdFinal& fin) {
+  const u128 word = static_cast<u128>(1) << 64;
+  const u64 m = A::kMulBound;
+  u64 b = 4;
+  for (int s = 0; s < log_n; ++s) {
+    const bool reduce = static_cast<u128>(b + m) * q > word || s >= log_n - 3;
+    const u64 c = (b + 1) / 2;
+    plan[s] = {set1(reduce ? c * q : 0), reduce};
+    b = reduce ? c + m : b + m;
+  }
+  fin.steps = 0;
+  while ((u64{1} << fin.steps) < b) ++fin.steps;
+  for (int j = 0; j < fin.steps; ++j) fin.c[j] = set1((u64{1} << (fin.steps - 1 - j)) * q);
+}
+
+// 64-bit lazy inverse plan (Shoup64), per stage index ilog2(m) from log_n - 1 down: inputs below
+// B q (first B = 2, as the reference accepts) with 2 B q <= 2^64 (x + y and x - y + B q fit);
+// y' below M q. x + y stays unreduced (B doubles) while 4 B q <= 2^64, and otherwise loses B q
+// once; then B = max(B, M).
+template <class A>
+void inverse_plan64(u64 q, int log_n, InvStage* plan) {
+  const u128 word = static_cast<u128>(1) << 64;
+  u64 b = 2;
+  for (int s = log_n - 1; s >= 0; --s) {
+    plan[s].dq = set1(b * q);
+    plan[s].c = plan[s].dq;
+    plan[s].reduce = static_cast<u128>(4 * b) * q > word ? 1 : 0;
+    if (plan[s].reduce == 0) b *= 2;
+    b = b < A::kMulBound ? A::kMulBound : b;
   }
 }
 
@@ -255,6 +334,7 @@ struct Forward {
   const A& ar;
   Roots r;
   const FwdStage* plan;
+  const FwdFinal* fin;
   u64* a;
   std::size_t n;
 
@@ -355,8 +435,8 @@ struct Forward {
     for (int u = 0; u < U; ++u) z.zip(x[u], y[u]);
     for (int u = 0; u < U; ++u) fwd_bf(ar, x[u], y[u], r.octet_at(n / 2 + 8 * (k + u)), s[2]);
     for (int u = 0; u < U; ++u) {
-      x[u] = ar.fwd_final(x[u]);
-      y[u] = ar.fwd_final(y[u]);
+      x[u] = ar.fwd_final(x[u], *fin);
+      y[u] = ar.fwd_final(y[u], *fin);
       z.zip(x[u], y[u]);
       store(a + 16 * (k + u), x[u]);
       store(a + 16 * (k + u) + 8, y[u]);
@@ -520,7 +600,8 @@ struct Inverse {
 
 constexpr u64 kIfmaBound = u64{1} << 51;
 constexpr u64 kIfmaNarrowBound = u64{1} << 50;
-constexpr u64 kDqBound = u64{1} << 62;
+constexpr u64 kShoup64LazyBound = u64{1} << 61;
+constexpr u64 kShoup64Bound = u64{1} << 62;
 constexpr int kMaxLogN = 17;
 
 template <class A>
@@ -528,8 +609,10 @@ void run_forward(const NttTables& t, const u64* ws, u64* a) {
   const u64 q = t.modulus().value;
   const A ar(q);
   FwdStage plan[kMaxLogN];
-  forward_plan<A>(q, t.log_n(), plan);
-  Forward<A>{ar, {t.fwd_roots().data(), ws}, plan, a, t.n()}.run();
+  FwdFinal fin;
+  if constexpr (A::kWord64) forward_plan64<A>(q, t.log_n(), plan, fin);
+  else forward_plan<A>(q, t.log_n(), plan);
+  Forward<A>{ar, {t.fwd_roots().data(), ws}, plan, &fin, a, t.n()}.run();
 }
 
 template <class A>
@@ -537,10 +620,31 @@ void run_inverse(const NttTables& t, const u64* ws, u64 n_inv_s, u64 root1_s, u6
   const u64 q = t.modulus().value;
   const A ar(q);
   InvStage plan[kMaxLogN];
-  inverse_plan<A>(q, t.log_n(), plan);
+  if constexpr (A::kWord64) inverse_plan64<A>(q, t.log_n(), plan);
+  else inverse_plan<A>(q, t.log_n(), plan);
   const LastTwiddles lt{{set1(t.n_inv()), set1(n_inv_s)},
                         {set1(t.inv_root1_n_inv()), set1(root1_s)}};
   Inverse<A>{ar, {t.inv_roots().data(), ws}, lt, plan, a, t.n()}.run();
+}
+
+// The 64-bit Shoup policies with the standard tables.
+template <bool Ifma>
+void forward_shoup64(const NttTables& t, u64* a) {
+  if (t.modulus().value < kShoup64LazyBound) {
+    run_forward<Shoup64<Ifma, false>>(t, t.fwd_roots_shoup().data(), a);
+  } else {
+    run_forward<Shoup64<Ifma, true>>(t, t.fwd_roots_shoup().data(), a);
+  }
+}
+
+template <bool Ifma>
+void inverse_shoup64(const NttTables& t, u64* a) {
+  const u64* ws = t.inv_roots_shoup().data();
+  if (t.modulus().value < kShoup64LazyBound) {
+    run_inverse<Shoup64<Ifma, false>>(t, ws, t.n_inv_shoup(), t.inv_root1_n_inv_shoup(), a);
+  } else {
+    run_inverse<Shoup64<Ifma, true>>(t, ws, t.n_inv_shoup(), t.inv_root1_n_inv_shoup(), a);
+  }
 }
 
 }  // namespace
@@ -548,32 +652,38 @@ void run_inverse(const NttTables& t, const u64* ws, u64 n_inv_s, u64 root1_s, u6
 bool avx512_kernel_supports(const NttTables& t, bool ifma) {
   if (t.n() < 16 || t.log_n() > kMaxLogN) return false;
   const u64 q = t.modulus().value;
-  return ifma ? q < kIfmaBound && t.fwd_roots_shoup52().size() == t.n() : q < kDqBound;
+  if (ifma && q < kIfmaBound && t.fwd_roots_shoup52().size() != t.n()) return false;
+  return q < kShoup64Bound;
 }
 
 bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma) {
   if (!avx512_kernel_supports(t, ifma)) return false;
+  const u64 q = t.modulus().value;
   if (!ifma) {
-    run_forward<Dq64>(t, t.fwd_roots_shoup().data(), a);
-  } else if (t.modulus().value < kIfmaNarrowBound) {
+    forward_shoup64<false>(t, a);
+  } else if (q < kIfmaNarrowBound) {
     run_forward<Ifma52<false>>(t, t.fwd_roots_shoup52().data(), a);
-  } else {
+  } else if (q < kIfmaBound) {
     run_forward<Ifma52<true>>(t, t.fwd_roots_shoup52().data(), a);
+  } else {
+    forward_shoup64<true>(t, a);
   }
   return true;
 }
 
 bool ntt_inverse_avx512(const NttTables& t, u64* a, bool ifma) {
   if (!avx512_kernel_supports(t, ifma)) return false;
+  const u64 q = t.modulus().value;
   if (!ifma) {
-    run_inverse<Dq64>(t, t.inv_roots_shoup().data(), t.n_inv_shoup(), t.inv_root1_n_inv_shoup(),
-                      a);
-  } else if (t.modulus().value < kIfmaNarrowBound) {
+    inverse_shoup64<false>(t, a);
+  } else if (q < kIfmaNarrowBound) {
     run_inverse<Ifma52<false>>(t, t.inv_roots_shoup52().data(), t.n_inv_shoup52(),
                                t.inv_root1_n_inv_shoup52(), a);
-  } else {
+  } else if (q < kIfmaBound) {
     run_inverse<Ifma52<true>>(t, t.inv_roots_shoup52().data(), t.n_inv_shoup52(),
                               t.inv_root1_n_inv_shoup52(), a);
+  } else {
+    inverse_shoup64<true>(t, a);
   }
   return true;
 }

@@ -10,7 +10,8 @@ bool use_avx512() {
 }
 }  // namespace
 
-void add_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+void detail::add_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n,
+                                   const Modulus& q) {
   const u64 m = q.value;
   for (std::size_t i = 0; i < n; ++i) {
     const u64 s = a[i] + b[i];
@@ -18,12 +19,23 @@ void add_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modu
   }
 }
 
-void sub_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+void detail::sub_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n,
+                                   const Modulus& q) {
   const u64 m = q.value;
   for (std::size_t i = 0; i < n; ++i) {
     const u64 d = a[i] + m - b[i];
     out[i] = d >= m ? d - m : d;
   }
+}
+
+void add_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::add_mod_vec_avx512(a, b, out, n, q)) return;
+  detail::add_mod_vec_reference(a, b, out, n, q);
+}
+
+void sub_mod_vec(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::sub_mod_vec_avx512(a, b, out, n, q)) return;
+  detail::sub_mod_vec_reference(a, b, out, n, q);
 }
 
 void neg_mod_vec(const u64* a, u64* out, std::size_t n, const Modulus& q) {
@@ -74,16 +86,28 @@ void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::si
   detail::sub_mul_scalar_mod_vec_reference(a, b, s, out, n, q);
 }
 
-void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+void detail::mul_scalar_mod_vec_reference(const u64* a, u64 s, u64* out, std::size_t n,
+                                          const Modulus& q) {
   const u64 ss = shoup_precompute(s, q.value);
   for (std::size_t i = 0; i < n; ++i) out[i] = mul_shoup(a[i], s, ss, q.value);
 }
 
-void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+void detail::mul_scalar_add_mod_vec_reference(const u64* a, u64 s, u64* out, std::size_t n,
+                                              const Modulus& q) {
   const u64 ss = shoup_precompute(s, q.value);
   for (std::size_t i = 0; i < n; ++i) {
     out[i] = add_mod(out[i], mul_shoup(a[i], s, ss, q.value), q.value);
   }
+}
+
+void mul_scalar_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::mul_scalar_mod_vec_avx512(a, s, out, n, q)) return;
+  detail::mul_scalar_mod_vec_reference(a, s, out, n, q);
+}
+
+void mul_scalar_add_mod_vec(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::mul_scalar_add_mod_vec_avx512(a, s, out, n, q)) return;
+  detail::mul_scalar_add_mod_vec_reference(a, s, out, n, q);
 }
 
 }  // namespace fhecnn::math

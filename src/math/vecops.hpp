@@ -1,5 +1,10 @@
 // Element-wise kernels on arrays of residues mod q (inputs in [0, q), outputs in [0, q)).
-// Each has a portable reference and, where it pays, an AVX-512 variant chosen at run time.
+// Each has a portable reference and, where it pays, an AVX-512 variant chosen at run time
+// (FHECNN_DISABLE_AVX512=1 forces the references); every variant gives the reference's output:
+//   add/sub                      AVX-512F, any q;
+//   mul, mul_add                 IFMA52 Barrett for q < 2^51, IFMA52 + DQ three-column product
+//                                for 2^51 <= q < 2^61, reference above;
+//   mul_scalar(_add), sub_mul_scalar   Shoup: IFMA52 for q < 2^52, AVX-512DQ 64-bit otherwise.
 #pragma once
 
 #include <cstddef>
@@ -27,12 +32,24 @@ void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::si
                             const Modulus& q);
 
 namespace detail {
-// The portable loops behind mul_mod_vec / mul_add_mod_vec (for tests and benchmarks).
+// The portable loops (for tests and benchmarks).
+void add_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+void sub_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
 void mul_mod_vec_reference(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
 void mul_add_mod_vec_reference(const u64* a, const u64* b, u64* acc, std::size_t n,
                                const Modulus& q);
-// AVX-512 versions (vecops_avx512.cpp); return false when not applicable: they need IFMA52 and
-// q < 2^51 (q not a power of two). Call only when the CPU has AVX-512F/DQ/VL.
+void mul_scalar_mod_vec_reference(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+void mul_scalar_add_mod_vec_reference(const u64* a, u64 s, u64* out, std::size_t n,
+                                      const Modulus& q);
+// AVX-512 versions (vecops_avx512.cpp); call only when the CPU has AVX-512F/DQ/VL. They return
+// false when not applicable: mul / mul_add need IFMA52 and either q < 2^51 (q not a power of two)
+// or 2^51 <= q < 2^61; add_scalar_reduce needs IFMA52 and 2^26 <= q < 2^51; the others always
+// apply (q < 2^62).
+bool add_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+bool sub_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
+bool mul_scalar_mod_vec_avx512(const u64* a, u64 s, u64* out, std::size_t n, const Modulus& q);
+bool mul_scalar_add_mod_vec_avx512(const u64* a, u64 s, u64* out, std::size_t n,
+                                   const Modulus& q);
 bool mul_mod_vec_avx512(const u64* a, const u64* b, u64* out, std::size_t n, const Modulus& q);
 bool sub_mul_scalar_mod_vec_avx512(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                                    const Modulus& q);
