@@ -15,10 +15,18 @@
 //   periodic with that period (a power of two dividing the slot count): CKKS bootstraps it as a
 //   sparse message of `period` slots, much cheaper than a full-slot bootstrap. packed::bootstrap
 //   uses it with the layout's block_slots() when the backend has it (nn/ckks_nn_backend.hpp).
+// * SparsePlainBackend: also takes plaintexts as runs of equal values (SparsePlain below; the
+//   layers' weight plaintexts and masks are such vectors, a few thousand runs where a dense
+//   vector has n slots): mul_plain_sparse(x, runs, s) is mul_plain(x, dense_plain(runs, n), s)
+//   and mul_plain_sparse_then_add(acc, x, runs, s) is acc = add(acc, mul_plain_sparse(x, runs,
+//   s)), with the same results, checks and operation counts, touching only the runs' slots. The
+//   layers pass their plaintexts this way when the backend has it (the slot simulator,
+//   nn/sim_backend.hpp), as circuits' polynomials use mul_const_then_add.
 #pragma once
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "circuits/backend.hpp"
@@ -37,6 +45,33 @@ concept BootstrappingBackend = circuits::Backend<B> && requires(B& b, const type
   { b.bootstrap_level() } -> std::same_as<Level>;
   { b.bootstrap_scale() } -> std::same_as<Scale>;
 };
+
+// Slots start, start + stride, ... (count of them) hold value.
+struct PlainRun {
+  std::uint32_t start = 0;
+  std::uint32_t count = 0;
+  std::uint32_t stride = 1;
+  double value = 0.0;
+};
+// A real plaintext vector as runs that do not overlap; every slot outside them is 0.
+using SparsePlain = std::vector<PlainRun>;
+
+// The n-slot vector of the runs. Precondition: every run lies in [0, n).
+inline std::vector<circuits::Complex> dense_plain(const SparsePlain& runs, std::size_t n) {
+  std::vector<circuits::Complex> v(n);
+  for (const PlainRun& r : runs) {
+    for (std::uint32_t j = 0; j < r.count; ++j) v[r.start + std::size_t{j} * r.stride] = r.value;
+  }
+  return v;
+}
+
+template <typename B>
+concept SparsePlainBackend =
+    circuits::Backend<B> && requires(B& b, typename B::Value& acc, const typename B::Value& x,
+                                     const SparsePlain& runs, Scale s) {
+      { b.mul_plain_sparse(x, runs, s) } -> std::same_as<typename B::Value>;
+      { b.mul_plain_sparse_then_add(acc, x, runs, s) } -> std::same_as<void>;
+    };
 
 template <typename B>
 concept PeriodicBootstrappingBackend =

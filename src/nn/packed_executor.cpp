@@ -270,30 +270,95 @@ SimulationResult simulate_packed(const PackedNetwork& net, const Tensor& image,
   return result;
 }
 
-namespace {
-
-void record_float(SimulatedEvaluation& r, std::size_t i, int label,
-                  const std::vector<double>& reference) {
-  r.float_predictions[i] = argmax(reference);
-  r.float_correct += r.float_predictions[i] == label ? 1 : 0;
+std::vector<std::string> relu_node_names(const PackedNetwork& net) {
+  std::vector<std::string> names;
+  for (const PackedStep& s : net.steps()) {
+    if (s.kind == PackedStep::Kind::relu) names.push_back(net.graph().nodes[s.node].name);
+  }
+  return names;
 }
 
-void record_image(SimulatedEvaluation& r, std::size_t i, int label, const SimulationResult& sim,
-                  const std::vector<double>& reference) {
-  r.logits[i] = sim.logits;
-  r.predictions[i] = argmax(sim.logits);
-  r.correct += r.predictions[i] == label ? 1 : 0;
+namespace {
+
+constexpr const char* kEvaluate = "evaluate simulated";
+
+// One image: the float reference, then the simulation (noise stream `stream`), whose full report
+// goes to `full` when given.
+SimulatedImage simulate_image(const PackedNetwork& net, const FloatExecutor& reference,
+                              const io::CifarBatch& batch, std::size_t i, std::uint64_t stream,
+                              const io::ChannelNormalization& normalization,
+                              SimulationResult* full) {
+  const auto start = std::chrono::steady_clock::now();
+  SimulatedImage img;
+  img.index = i;
+  img.label = batch.labels[i];
+  try {
+    const Tensor x = cifar_image_tensor(batch, i, normalization);
+    img.float_logits = reference.run(x).values;
+    const SimulationResult sim = simulate_packed(net, x, stream);
+    for (const LayerReport& layer : sim.layers) {
+      if (!std::isnan(layer.relu_input)) img.relu_inputs.push_back(layer.relu_input);
+    }
+    img.logits = sim.logits;
+    if (full) *full = sim;
+  } catch (const std::exception& e) {
+    img.logits.clear();
+    img.relu_inputs.clear();
+    img.error = e.what();
+  }
+  img.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return img;
+}
+
+// Adds one image to the result (any order gives the same result).
+void fold(SimulatedEvaluation& r, const SimulatedImage& img) {
+  const std::size_t i = img.index;
+  if (!img.float_logits.empty()) {
+    r.float_predictions[i] = argmax(img.float_logits);
+    r.float_correct += r.float_predictions[i] == img.label ? 1 : 0;
+  }
+  if (img.logits.empty()) {
+    if (r.failures == 0 || i < r.first_failure_index) {
+      r.first_failure = img.error;
+      r.first_failure_index = i;
+    }
+    ++r.failures;
+    return;
+  }
+  r.logits[i] = img.logits;
+  r.predictions[i] = argmax(img.logits);
+  r.correct += r.predictions[i] == img.label ? 1 : 0;
   r.agree += r.predictions[i] == r.float_predictions[i] ? 1 : 0;
-  for (std::size_t k = 0; k < reference.size(); ++k) {
-    r.max_logit_diff = std::max(r.max_logit_diff, std::abs(sim.logits[k] - reference[k]));
+  for (std::size_t k = 0; k < std::min(img.logits.size(), img.float_logits.size()); ++k) {
+    r.max_logit_diff = std::max(r.max_logit_diff, std::abs(img.logits[k] - img.float_logits[k]));
   }
-  std::size_t relu = 0;
-  for (const LayerReport& layer : sim.layers) {
-    if (std::isnan(layer.relu_input)) continue;
-    if (r.relu_inputs.size() <= relu) r.relu_inputs.emplace_back(layer.node, 0.0);
-    r.relu_inputs[relu].second = std::max(r.relu_inputs[relu].second, layer.relu_input);
-    ++relu;
+  for (std::size_t k = 0; k < std::min(img.relu_inputs.size(), r.relu_inputs.size()); ++k) {
+    r.relu_inputs[k].second = std::max(r.relu_inputs[k].second, img.relu_inputs[k]);
   }
+}
+
+// Which batch images are already done (validating options.done against the batch).
+std::vector<bool> done_mask(const io::CifarBatch& batch, const std::vector<SimulatedImage>& done) {
+  std::vector<bool> mask(batch.size(), false);
+  for (const SimulatedImage& img : done) {
+    require(img.index < batch.size(), kEvaluate, "a done image has index ", img.index,
+            " but the batch has ", batch.size(), " images");
+    require(!mask[img.index], kEvaluate, "image ", img.index, " is done twice");
+    require(img.label == batch.labels[img.index], kEvaluate, "done image ", img.index,
+            " has label ", img.label, " but the batch says ", batch.labels[img.index]);
+    mask[img.index] = true;
+  }
+  return mask;
+}
+
+SimulatedEvaluation empty_evaluation(const PackedNetwork& net, std::size_t images) {
+  SimulatedEvaluation r;
+  r.images = images;
+  r.logits.assign(images, {});
+  r.predictions.assign(images, -1);
+  r.float_predictions.assign(images, -1);
+  for (const std::string& name : relu_node_names(net)) r.relu_inputs.emplace_back(name, 0.0);
+  return r;
 }
 
 }  // namespace
@@ -302,42 +367,48 @@ SimulatedEvaluation evaluate_simulated(const PackedNetwork& net, const io::Cifar
                                        const SimulatedEvaluationOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Shape image{io::CifarBatch::channels, io::CifarBatch::height, io::CifarBatch::width};
-  require(net.graph().shape(net.graph().input) == image, "evaluate simulated", "the model takes ",
+  require(net.graph().shape(net.graph().input) == image, kEvaluate, "the model takes ",
           net.graph().shape(net.graph().input), " inputs, the images are ", image);
+  const std::vector<bool> skip = done_mask(batch, options.done);
   const FloatExecutor reference(net.graph());
-  SimulatedEvaluation r;
-  r.images = batch.size();
-  r.logits.assign(batch.size(), {});
-  r.predictions.assign(batch.size(), -1);
-  r.float_predictions.assign(batch.size(), -1);
-  std::size_t done = 0;
+  SimulatedEvaluation r = empty_evaluation(net, batch.size());
+  for (const SimulatedImage& img : options.done) fold(r, img);
+  r.resumed = options.done.size();
+  std::size_t done = r.resumed;
+  std::exception_ptr error;  // from a callback; exceptions must not leave the OpenMP region
+  bool stopped = false;      // set with `error`: the remaining images are skipped
   const auto count = static_cast<std::ptrdiff_t>(batch.size());
 #pragma omp parallel for schedule(dynamic, 1) \
     num_threads(options.threads > 0 ? options.threads : omp_get_max_threads())
   for (std::ptrdiff_t k = 0; k < count; ++k) {
     const auto i = static_cast<std::size_t>(k);
-    const Tensor x = cifar_image_tensor(batch, i, options.normalization);
-    std::optional<SimulationResult> sim;
-    std::string error;
-    std::vector<double> ref;
-    try {
-      ref = reference.run(x).values;
-      sim = simulate_packed(net, x, i);
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
+    bool stop = false;
+#pragma omp atomic read
+    stop = stopped;
+    if (skip[i] || stop) continue;
+    const SimulatedImage img = simulate_image(net, reference, batch, i, options.noise_offset + i,
+                                              options.normalization, i == 0 ? &r.first : nullptr);
 #pragma omp critical(fhecnn_evaluate_simulated)
     {
-      if (!ref.empty()) record_float(r, i, batch.labels[i], ref);
-      if (sim) {
-        record_image(r, i, batch.labels[i], *sim, ref);
-        if (i == 0) r.first = std::move(*sim);
-      } else {
-        ++r.failures;
-        if (r.first_failure.empty()) r.first_failure = error;
-      }
+      fold(r, img);
       ++done;
-      if (options.progress) options.progress(done, r.correct);
+      try {
+        if (!error && options.on_image) options.on_image(img);
+        if (!error && options.progress) options.progress(done, r.correct);
+      } catch (...) {
+        error = std::current_exception();
+#pragma omp atomic write
+        stopped = true;
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  if (!batch.labels.empty() && skip[0]) {  // the first image's costs and rotation steps
+    try {
+      r.first = simulate_packed(net, cifar_image_tensor(batch, 0, options.normalization),
+                                options.noise_offset);
+    } catch (const std::exception&) {
+      r.first = {};  // a failing first image has no report (its failure is counted)
     }
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

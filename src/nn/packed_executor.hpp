@@ -251,34 +251,64 @@ struct SimulationResult {
 SimulationResult simulate_packed(const PackedNetwork& net, const Tensor& image,
                                  std::uint64_t noise_stream = 0);
 
+// One image of a simulated evaluation: what evaluate_simulated folds into its result and what a
+// checkpoint of a long evaluation keeps (tools/fhecnn eval --checkpoint).
+struct SimulatedImage {
+  std::size_t index = 0;             // in the batch
+  int label = 0;
+  std::vector<double> float_logits;  // float reference (exact ReLU); empty when it failed
+  std::vector<double> logits;        // simulated; empty when the simulation failed
+  std::string error;                 // why it failed ("" when it did not)
+  std::vector<double> relu_inputs;   // per ReLU step, in order: max |input| / B (the simulated)
+  double seconds = 0.0;              // wall time of the float and simulated runs
+};
+
+// The names of the network's ReLU nodes, in step order (those SimulatedImage::relu_inputs has).
+std::vector<std::string> relu_node_names(const PackedNetwork& net);
+
 struct SimulatedEvaluationOptions {
   io::ChannelNormalization normalization = io::cifar10_reference_normalization();
   int threads = 0;  // OpenMP threads, one simulator each; 0 = the OpenMP default
-  // Called after each image (inside a critical section) with images done, correct so far.
+  // Noise stream of batch image i: noise_offset + i (with options().noise on), e.g. the index of
+  // the batch's first record in its file, so that a run split in parts draws the same noise.
+  std::uint64_t noise_offset = 0;
+  // Images already evaluated (read back from a checkpoint): folded into the result exactly as if
+  // computed here, and not run again. Each index must be < the batch size and appear once.
+  std::vector<SimulatedImage> done;
+  // Called for every image computed here, in completion order, one call at a time (inside a
+  // critical section), before `progress`.
+  std::function<void(const SimulatedImage&)> on_image;
+  // Called after each image (inside a critical section) with images done (those of `done`
+  // included), correct so far.
   std::function<void(std::size_t done, std::size_t correct)> progress;
 };
 
 struct SimulatedEvaluation {
   std::size_t images = 0;
+  std::size_t resumed = 0;                  // images taken from options.done
   std::size_t correct = 0;                  // simulated argmax == label
   std::size_t float_correct = 0;            // float (exact ReLU) argmax == label
   std::size_t agree = 0;                    // simulated argmax == float argmax
   std::size_t failures = 0;                 // images whose simulation threw (counted as wrong)
-  std::string first_failure;                // message of the first one
+  std::string first_failure;                // message of the failing image with the lowest index
+  std::size_t first_failure_index = 0;      // its index (when failures > 0)
   double max_logit_diff = 0.0;              // max |simulated - float| over all logits
   std::vector<std::vector<double>> logits;  // simulated, per image (empty on failure)
   std::vector<int> predictions;             // simulated argmax, -1 on failure
-  std::vector<int> float_predictions;
+  std::vector<int> float_predictions;       // -1 where the float run failed
   std::vector<std::pair<std::string, double>> relu_inputs;  // per ReLU node: max |input| / B
   SimulationResult first;  // the first image's full report (costs and rotation steps)
-  double seconds = 0.0;
+  double seconds = 0.0;    // wall time of this call
 
   double accuracy() const { return images ? static_cast<double>(correct) / images : 0.0; }
   double agreement() const { return images ? static_cast<double>(agree) / images : 0.0; }
 };
 
-// Simulates every image of the batch and compares with the float executor on the same graph.
-// Throws InvalidArgument when the graph does not take 3x32x32 inputs or cannot be compiled.
+// Simulates every image of the batch (but those of options.done) and compares with the float
+// executor on the same graph; the result does not depend on the thread count or on which images
+// came from options.done. The first image's full report is simulated again when it came from
+// there. Throws InvalidArgument when the graph does not take 3x32x32 inputs or a done image
+// has an index outside the batch, a repeated index, or another label than the batch's.
 SimulatedEvaluation evaluate_simulated(const PackedNetwork& net, const io::CifarBatch& batch,
                                        const SimulatedEvaluationOptions& options = {});
 

@@ -86,6 +86,32 @@ SlotVector dense_mask(const MaskedMove& move, std::size_t slots) {
   return v;
 }
 
+void mask_runs(const MaskedMove& move, SparsePlain& out) {
+  out.clear();
+  for (const auto& [slot, value] : move.mask) {
+    if (!out.empty()) {
+      PlainRun& r = out.back();
+      const std::uint32_t last = r.start + (r.count - 1) * r.stride;
+      if (r.value == value && slot > last && (r.count == 1 || slot - last == r.stride)) {
+        if (r.count == 1) r.stride = slot - last;
+        ++r.count;
+        continue;
+      }
+    }
+    out.push_back({slot, 1, 1, value});
+  }
+}
+
+const SlotVector& DenseMaskBuffer::dense(const MaskedMove& move) {
+  for (const std::uint32_t slot : set_) v_[slot] = 0.0;
+  set_.clear();
+  for (const auto& [slot, value] : move.mask) {
+    v_[slot] = value;
+    set_.push_back(slot);
+  }
+  return v_;
+}
+
 int sum_rotations_cost(int count) {
   if (count <= 1) return 0;
   const auto u = static_cast<unsigned>(count);
@@ -127,10 +153,28 @@ ConvPlan::ConvPlan(const Layout& in, const Conv2dSpec& spec, const ConvOptions& 
 }
 
 SlotVector ConvPlan::weights(int group, std::size_t tap) const {
+  SlotVector v;
+  weights(group, tap, v);
+  return v;
+}
+
+void ConvPlan::weights(int group, std::size_t tap, SlotVector& v) const {
+  SparsePlain runs;
+  weight_runs(group, tap, runs);
+  v.assign(in_.slots, Complex{});
+  for (const PlainRun& r : runs) {
+    for (std::uint32_t j = 0; j < r.count; ++j) v[r.start + std::size_t{j} * r.stride] = r.value;
+  }
+}
+
+void ConvPlan::weight_runs(int group, std::size_t tap, SparsePlain& out) const {
   const Tap& t = taps_.at(tap);
   const int kh = spec_.kernel_height, kw = spec_.kernel_width;
   const int ky = t.dy + spec_.padding, kx = t.dx + spec_.padding;
-  SlotVector v(in_.slots);
+  const std::size_t row = static_cast<std::size_t>(in_.gap) * in_.row_slots();
+  const auto k = static_cast<std::uint32_t>(in_.gap);
+  const int b0 = std::max(0, -t.dx), b1 = std::min(in_.width, in_.width - t.dx);
+  out.clear();
   for (int r = 0; r < in_.replicas; ++r) {
     const int o = in_.replicas * group + r;
     if (o >= spec_.out_channels) break;
@@ -138,20 +182,16 @@ SlotVector ConvPlan::weights(int group, std::size_t tap) const {
       const double w = spec_.weights[((static_cast<std::size_t>(o) * in_.channels + i) * kh + ky) *
                                          static_cast<std::size_t>(kw) +
                                      kx];
-      if (w == 0.0) continue;
+      if (w == 0.0 || b1 <= b0) continue;
       // slot(i, a, b, r) = slot(i, 0, 0, r) + a (k row_slots) + b k
       const std::size_t base = in_.slot(i, 0, 0, r);
-      const std::size_t row = static_cast<std::size_t>(in_.gap) * in_.row_slots();
-      const auto k = static_cast<std::size_t>(in_.gap);
       for (int a = std::max(0, -t.dy); a < std::min(in_.height, in_.height - t.dy); ++a) {
-        Complex* dst = v.data() + base + static_cast<std::size_t>(a) * row;
-        for (int b = std::max(0, -t.dx); b < std::min(in_.width, in_.width - t.dx); ++b) {
-          dst[static_cast<std::size_t>(b) * k] = w;
-        }
+        const std::size_t first = base + static_cast<std::size_t>(a) * row + b0 * std::size_t{k};
+        out.push_back(
+            {static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(b1 - b0), k, w});
       }
     }
   }
-  return v;
 }
 
 int ConvPlan::rotations() const {

@@ -2,7 +2,9 @@
 // template over circuits::Backend and acts on one ciphertext in a multiplexed layout
 // (nn/layout.hpp, PAPER.md §6). The plaintext side (weights and masks, rotation steps) is
 // computed once per layer by a plan (ConvPlan, ShortcutPlan, AvgPoolPlan, LinearPlan), which
-// knows nothing about backends and is shared by every image and thread.
+// knows nothing about backends and is shared by every image and thread. The plaintext vectors
+// themselves are built as each product needs them: as runs for a SparsePlainBackend (the slot
+// simulator touches only their slots), as dense vectors in one reused buffer for the others.
 //
 // Scale convention: every layer lands exactly on a requested output scale (by default the
 // input's): plaintexts are encoded at the scale that makes the product, after its rescale by the
@@ -56,6 +58,21 @@ struct MaskedMove {
 
 // The dense mask of a move.
 SlotVector dense_mask(const MaskedMove& move, std::size_t slots);
+// The same mask as runs (consecutive entries with a common stride and value merged), in `out`.
+// The runs do not overlap as long as the mask lists each slot once (every plan's masks do).
+void mask_runs(const MaskedMove& move, SparsePlain& out);
+
+// dense_mask(move, slots) for one move after another in one reused vector: only the previous
+// move's entries are cleared (no allocation and no full clear per mask).
+class DenseMaskBuffer {
+ public:
+  explicit DenseMaskBuffer(std::size_t slots) : v_(slots) {}
+  const SlotVector& dense(const MaskedMove& move);
+
+ private:
+  SlotVector v_;
+  std::vector<std::uint32_t> set_;  // slots written by the previous move
+};
 
 // Rotations used by sum_rotations(count): floor(log2 count) + popcount(count) - 1.
 int sum_rotations_cost(int count);
@@ -91,8 +108,12 @@ class ConvPlan {
   const std::vector<Tap>& taps() const { return taps_; }
   // The weight plaintext U_{group, tap}: at the slot of input channel i, pixel (a, b), replica r
   // it holds W[o][i][tap] with o = p_in * group + r, or 0 when o >= c_out or (a + dy, b + dx)
-  // is outside the image. Built on each call (a dense n-slot vector).
+  // is outside the image. Built on each call (a dense n-slot vector); the second form writes it
+  // into `out` (resized to n slots), reusing out's storage; weight_runs gives the same vector as
+  // runs (one per replica, input channel and image row; dense_plain(runs) == weights()).
   SlotVector weights(int group, std::size_t tap) const;
+  void weights(int group, std::size_t tap, SlotVector& out) const;
+  void weight_runs(int group, std::size_t tap, SparsePlain& out) const;
   // The collect moves of a group (one per output channel o = p_in * group + r < c_out).
   const std::vector<MaskedMove>& collect(int group) const {
     return collect_[static_cast<std::size_t>(group)];
@@ -192,6 +213,26 @@ typename B::Value moved(B& b, const typename B::Value& x, const MaskedMove& m,
   return v;
 }
 
+// acc = x * v (v encoded at s) when acc is empty, acc + x * v otherwise: one plaintext product
+// (and one addition).
+template <circuits::Backend B>
+void add_product(B& b, std::optional<typename B::Value>& acc, const typename B::Value& x,
+                 const SlotVector& v, Scale s) {
+  auto term = b.mul_plain(x, v, s);
+  acc = acc ? b.add(*acc, term) : std::move(term);
+}
+
+// The same with v given as runs, in place (SparsePlainBackend).
+template <SparsePlainBackend B>
+void add_product(B& b, std::optional<typename B::Value>& acc, const typename B::Value& x,
+                 const SparsePlain& v, Scale s) {
+  if (acc) {
+    b.mul_plain_sparse_then_add(*acc, x, v, s);
+  } else {
+    acc = b.mul_plain_sparse(x, v, s);
+  }
+}
+
 }  // namespace detail
 
 // sum_{j < count} Rot(x, j * step) with sum_rotations_cost(count) rotations (doubling, then the
@@ -230,10 +271,17 @@ void accumulate_moves(B& b, const typename B::Value& x, const std::vector<Masked
   }
   const auto rotated = circuits::rotate_many(b, x, steps);
   std::size_t next = 0;
+  SparsePlain runs;
+  std::optional<DenseMaskBuffer> mask;  // dense backends only
   for (const MaskedMove& m : moves) {
     const typename B::Value v = detail::moved(b, x, m, rotated, next);
-    auto term = b.mul_plain(v, dense_mask(m, slots), plain_scale);
-    acc = acc ? b.add(*acc, term) : std::move(term);
+    if constexpr (SparsePlainBackend<B>) {
+      mask_runs(m, runs);
+      detail::add_product(b, acc, v, runs, plain_scale);
+    } else {
+      if (!mask) mask.emplace(slots);
+      detail::add_product(b, acc, v, mask->dense(m), plain_scale);
+    }
   }
 }
 
@@ -296,13 +344,20 @@ PackedTensor<typename B::Value> conv2d(B& b, const PackedTensor<typename B::Valu
   const std::vector<V> rotated = circuits::rotate_many(b, x.value, steps);
   const Scale weight_scale{b.prime(b.level(x.value))};  // keeps the scale through the rescale
   std::optional<V> acc;
+  SlotVector weights;  // one buffer for every weight plaintext
+  SparsePlain runs;
   for (int g = 0; g < plan.output_groups(); ++g) {
     std::optional<V> s;
     std::size_t next = 0;
     for (std::size_t t = 0; t < plan.taps().size(); ++t) {
       const V& copy = plan.taps()[t].step.value == 0 ? x.value : rotated[next++];
-      V term = b.mul_plain(copy, plan.weights(g, t), weight_scale);
-      s = s ? b.add(*s, term) : std::move(term);
+      if constexpr (SparsePlainBackend<B>) {
+        plan.weight_runs(g, t, runs);
+        detail::add_product(b, s, copy, runs, weight_scale);
+      } else {
+        plan.weights(g, t, weights);
+        detail::add_product(b, s, copy, weights, weight_scale);
+      }
     }
     V sum = b.rescale(*s);
     sum = sum_rotations(b, sum, 1, in.gap);                                       // sub-columns

@@ -1,11 +1,19 @@
-// SimBackend: the cleartext slot simulator (circuits::SlotBackend) with what the CNN engine needs
-// on top: simulated bootstrapping, plaintext-vector addition, hoisted rotations, and the cost
-// counters of a whole network (rotations with the exact set of steps, plaintext and ciphertext
-// products, rescales, bootstraps). It satisfies circuits::InspectableBackend,
-// circuits::HoistingBackend, PlainAddingBackend and BootstrappingBackend (nn/backend_ext.hpp).
+// SimBackend: the cleartext slot simulator of the CNN engine. It follows circuits::SlotBackend's
+// semantics exactly (the same level and scale bookkeeping, constant encoding, modulus checks,
+// exceptions and injected-noise model; see circuits/slots.hpp) and adds what the CNN engine
+// needs: simulated bootstrapping, plaintext-vector addition, hoisted rotations, plaintexts
+// given as runs, fused multiply-accumulates (acc += x * c, acc += x * runs), the cost counters of a whole network
+// (rotations with the exact set of steps, plaintext and ciphertext products, rescales,
+// bootstraps). It satisfies circuits::InspectableBackend, circuits::HoistingBackend,
+// circuits::FusedMulConstBackend, and (nn/backend_ext.hpp) SparsePlainBackend,
+// PlainAddingBackend and BootstrappingBackend.
 //
-// Every operation is forwarded to the SlotBackend (same level/scale checks, same exceptions);
-// the counters here are the wrapper's own.
+// Speed (a ResNet runs thousands of operations on 2^15-slot vectors per image): values share
+// immutable slot storage (nn/sim_slots.hpp): a rotation only moves an offset, a rescale or a
+// level drop only relabels (without noise), max |slot| is measured once when slots are written,
+// slots are real arrays while every imaginary part is zero, and arrays are recycled by a
+// per-thread pool. The results are those of circuits::SlotBackend bit for bit (same operations
+// in the same order on each slot).
 //
 // Simulated bootstrapping (PAPER.md §3): bootstrap(x) returns Re(x) (the imaginary-removing
 // bootstrap) as a fresh value at exactly (config.output_level, config.output_scale). Like CKKS
@@ -19,12 +27,14 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
+#include <random>
 #include <set>
 #include <vector>
 
 #include "circuits/slots.hpp"
 #include "common/types.hpp"
 #include "nn/backend_ext.hpp"
+#include "nn/sim_slots.hpp"
 
 namespace fhecnn::nn {
 
@@ -61,17 +71,25 @@ std::ostream& operator<<(std::ostream& os, const OpCounts& c);
 
 class SimBackend {
  public:
-  using Value = circuits::SlotBackend::Value;
   using Complex = circuits::Complex;
+
+  // A simulated ciphertext: its slots (shared and immutable: copies are cheap), level and scale.
+  // Logical slot i is data slot (i + offset) mod n. Read it with decrypt().
+  struct Value {
+    sim::SlotPtr data;
+    std::size_t offset = 0;
+    Level level;
+    Scale scale;
+  };
 
   // primes: q_0..q_L; slots >= 1. Throws InvalidArgument for an invalid chain (as SlotBackend)
   // or a config whose output level is above the top level or whose scale is not positive.
   SimBackend(std::vector<std::uint64_t> primes, std::size_t slots, BootstrapConfig config = {});
 
-  Value encrypt(std::vector<Complex> messages, Level level, Scale scale) const {
-    return inner_.encrypt(std::move(messages), level, scale);
-  }
-  std::vector<Complex> decrypt(const Value& x) const { return inner_.decrypt(x); }
+  // circuits::SlotBackend::encrypt and decrypt (fewer messages than slots are zero-padded;
+  // throws on a level outside the chain, a scale <= 0, too many messages, a modulus overflow).
+  Value encrypt(std::vector<Complex> messages, Level level, Scale scale) const;
+  std::vector<Complex> decrypt(const Value& x) const;
 
   // circuits::Backend (semantics and exceptions of SlotBackend).
   Value add(const Value& x, const Value& y);
@@ -81,17 +99,27 @@ class SimBackend {
   Value mul_plain(const Value& x, const std::vector<Complex>& v, Scale plain_scale);
   Value mul(const Value& x, const Value& y);
   Value rescale(const Value& x);
-  Value drop_to_level(const Value& x, Level level) { return inner_.drop_to_level(x, level); }
+  Value drop_to_level(const Value& x, Level level);
   Value rotate(const Value& x, RotationStep step);
   Value conjugate(const Value& x);
   Level level(const Value& x) const { return x.level; }
   Scale scale(const Value& x) const { return x.scale; }
-  double prime(Level level) const { return inner_.prime(level); }
+  double prime(Level level) const { return chain_.prime(level); }
 
   // circuits::HoistingBackend: the same as rotate() for each step, counted as hoisted.
   std::vector<Value> rotate_hoisted(const Value& x, const std::vector<RotationStep>& steps);
-  // circuits::InspectableBackend.
-  double observe_input(const Value& x) { return inner_.observe_input(x); }
+  // circuits::FusedMulConstBackend: acc = add(acc, mul_const(drop_to_level(x, level(acc)), c, s))
+  // with the same checks, counts (one mul_const, one add) and result, without the temporaries.
+  // On a throw acc is left unspecified.
+  void mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s);
+  // SparsePlainBackend (nn/backend_ext.hpp): mul_plain(x, dense_plain(runs, slots()), s) and
+  // acc = add(acc, mul_plain_sparse(x, runs, s)) with the same results, checks, counts and
+  // exceptions, touching only the runs' slots (runs must not overlap). Throws InvalidArgument
+  // "cannot multiply by plaintext: ..." for a run outside the slots.
+  Value mul_plain_sparse(const Value& x, const SparsePlain& runs, Scale s);
+  void mul_plain_sparse_then_add(Value& acc, const Value& x, const SparsePlain& runs, Scale s);
+  // circuits::InspectableBackend: max |slot| of x (as SlotBackend::observe_input).
+  double observe_input(const Value& x);
 
   // PlainAddingBackend: x + v, v encoded at x's scale; level and scale unchanged. Throws
   // InvalidArgument "cannot add plaintext: ..." on a slot-count mismatch or a modulus overflow.
@@ -103,11 +131,14 @@ class SimBackend {
   Level bootstrap_level() const { return config_.output_level; }
   Scale bootstrap_scale() const { return config_.output_scale; }
 
-  // Injected noise (circuits::NoiseModel; off by default): forwarded to the SlotBackend, so it
-  // applies to encryption, rescales, key switches, encodings and the bootstrap's fresh output.
-  void set_noise(const circuits::NoiseModel& model) { inner_.set_noise(model); }
+  // Injected noise (circuits::NoiseModel; off by default), as in SlotBackend::set_noise: it
+  // applies to encryption, rescales, key switches, encodings and the bootstrap's fresh output,
+  // with the same draws from the same generator. Throws InvalidArgument "cannot set noise
+  // model: ..." when stddev is negative or not finite.
+  void set_noise(const circuits::NoiseModel& model);
+  const circuits::NoiseModel& noise() const { return noise_; }
 
-  // max |slot| of x (not recorded anywhere).
+  // max |slot| of x (std::abs of each slot; not recorded anywhere).
   static double max_abs(const Value& x);
 
   const OpCounts& counts() const { return counts_; }
@@ -123,16 +154,30 @@ class SimBackend {
     step_levels_.clear();
   }
 
-  Level top_level() const { return inner_.top_level(); }
-  std::size_t slots() const { return inner_.slots(); }
+  Level top_level() const { return chain_.top_level(); }
+  std::size_t slots() const { return chain_.slots(); }
   const BootstrapConfig& config() const { return config_; }
-  const circuits::SlotBackend& slot_backend() const { return inner_; }
 
  private:
   void record_step(RotationStep step, Level level);
+  // A value from fresh slots, with the noise model's noise added when it is on.
+  Value make(sim::SlotPtr data, Level level, Scale scale, bool noisy) const;
+  void check_binary(const Value& x, const Value& y, const char* what) const;
+  // scale * max(1, max |slot|) < Q_level / 2, from max |slot|^2 (SlotBackend's modulus check).
+  void check_product_fits(double max_norm2, Scale scale, Level level, const char* what) const;
+  void check_fits(const Value& x, const char* what) const;
+  // Makes acc the only owner of its slots at offset 0 (copying them when shared or rotated), so
+  // that the fused operations may write them in place.
+  void own(Value& acc) const;
+  // Checks a sparse plaintext against the slot count; whether x may take the sparse path (its
+  // slots are finite: x * 0 is 0 outside the runs, as the dense product has it).
+  bool sparse_ok(const Value& x, const SparsePlain& runs, const char* what) const;
+  Complex encode_constant(Complex c, double scale) const;
 
-  circuits::SlotBackend inner_;
+  circuits::SlotBackend chain_;  // the primes, moduli and slot count (its operations are unused)
   BootstrapConfig config_;
+  circuits::NoiseModel noise_;
+  mutable std::mt19937_64 rng_;  // mutable: encrypt() is const but draws noise
   OpCounts counts_;
   std::set<int> steps_;
   std::map<int, Level> step_levels_;
@@ -140,6 +185,8 @@ class SimBackend {
 
 static_assert(circuits::InspectableBackend<SimBackend>);
 static_assert(circuits::HoistingBackend<SimBackend>);
+static_assert(circuits::FusedMulConstBackend<SimBackend>);
+static_assert(SparsePlainBackend<SimBackend>);
 static_assert(PlainAddingBackend<SimBackend>);
 static_assert(BootstrappingBackend<SimBackend>);
 

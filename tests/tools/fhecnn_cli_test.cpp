@@ -5,7 +5,8 @@
 // N = 2^12 preset with boot_n16's chain, one sparse bootstrap per inference. The decrypted logits
 // must match the slot simulator's within 1e-3 (logit range + 1) with the same argmax (the bound of
 // tests/nn/ckks_nn_backend_test.cpp), and every bad input must be refused before the long work,
-// with a message naming it.
+// with a message naming it. `eval --mode encrypted` resumes from its checkpoint (the other modes:
+// eval_checkpoint_test.cpp).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #include "setup.hpp"
 #include "testing/image_files.hpp"
 #include "testing/onnx_builder.hpp"
+#include "tools/cifar_fixtures.hpp"
 
 namespace fhecnn::tool {
 namespace {
@@ -87,38 +89,6 @@ onnx::ModelProto tiny_resnet(std::uint64_t seed) {
   auto* gemm = add_node(g, "Gemm", "/linear/Gemm", {"f", "wl", "bl"}, "y");
   add_int_attribute(gemm, "transB", 1);
   return model;
-}
-
-// x[1,3,32,32] -> Conv 3->2 -> Relu -> GlobalAveragePool -> Flatten -> Gemm -> y[1,10]: the
-// smallest CIFAR-shaped network; at N = 2^13 (4096 slots) it needs no bootstrap.
-onnx::ModelProto tiny_cifar_net(std::uint64_t seed) {
-  using namespace fhecnn::testing;
-  std::mt19937_64 rng(seed);
-  onnx::ModelProto model = empty_model({1, 3, 32, 32}, {1, 10});
-  auto* g = model.mutable_graph();
-  fill_floats(g->add_initializer(), "w1", {2, 3, 3, 3}, uniform(54, rng, -0.25, 0.25));
-  auto* c1 = add_node(g, "Conv", "/conv1/Conv", {"x", "w1"}, "c1");
-  add_ints_attribute(c1, "pads", {1, 1, 1, 1});
-  add_node(g, "Relu", "/relu/Relu", {"c1"}, "r1");
-  add_node(g, "GlobalAveragePool", "/pool/GlobalAveragePool", {"r1"}, "gap");
-  auto* flat = add_node(g, "Flatten", "/flatten/Flatten", {"gap"}, "f");
-  add_int_attribute(flat, "axis", 1);
-  fill_floats(g->add_initializer(), "wl", {10, 2}, uniform(20, rng, -1.0, 1.0));
-  fill_floats(g->add_initializer(), "bl", {10}, uniform(10, rng, -0.5, 0.5));
-  auto* gemm = add_node(g, "Gemm", "/linear/Gemm", {"f", "wl", "bl"}, "y");
-  add_int_attribute(gemm, "transB", 1);
-  return model;
-}
-
-// A CIFAR-10 test batch of `count` records (label, then 3 x 1024 pixel bytes).
-void write_cifar_batch(const std::string& path, int count) {
-  std::vector<std::uint8_t> bytes;
-  for (int r = 0; r < count; ++r) {
-    bytes.push_back(static_cast<std::uint8_t>(r % 10));
-    for (int i = 0; i < 3072; ++i)
-      bytes.push_back(static_cast<std::uint8_t>((i * 7 + r * 31) % 256));
-  }
-  testing::write_bytes(path, bytes);
 }
 
 // Runs a command line; returns the error message, "" when it succeeded.
@@ -365,15 +335,17 @@ TEST_F(CliTest, RunDoesEverythingInOneProcess) {
   EXPECT_TRUE(r["seconds_by_phase"].contains("keygen"));
 }
 
-TEST_F(CliTest, EvalEncryptedReportsAgreementAndLatency) {
-  std::ofstream(path("cifar.onnx"), std::ios::binary) << tiny_cifar_net(5).SerializeAsString();
+TEST_F(CliTest, EvalEncryptedReportsAgreementAndLatencyAndResumes) {
+  std::ofstream(path("cifar.onnx"), std::ios::binary)
+      << testdata::tiny_cifar_net(5).SerializeAsString();
   fs::create_directories(path("cifar"));
-  write_cifar_batch(path("cifar/test_batch.bin"), 2);
+  testdata::write_cifar_batch(path("cifar/test_batch.bin"), 2);
   const auto t = std::chrono::steady_clock::now();
-  run_command_line({"eval", "--model", path("cifar.onnx"), "--preset", "insecure_boot_n13",
+  const Args eval = {"eval", "--model", path("cifar.onnx"), "--preset", "insecure_boot_n13",
                     "--allow-insecure", "--relu-bound", "4", "--relu-coeffs",
                     repo_file("data/minimax/relu_alpha13.txt"), "--data", path("cifar"), "--count",
-                    "2", "--mode", "encrypted", "--json", path("eval.json")});
+                    "2", "--mode", "encrypted", "--checkpoint", path("eval.ckpt")};
+  run_command_line(concat(eval, {"--json", path("eval.json")}));
   std::cout << "[ eval     ] " << seconds_since(t) << " s\n";
   nlohmann::json r;
   std::ifstream(path("eval.json")) >> r;
@@ -392,6 +364,40 @@ TEST_F(CliTest, EvalEncryptedReportsAgreementAndLatency) {
   EXPECT_GT(r["latency_s"]["median"].get<double>(), 0.0);
   EXPECT_TRUE(r["latency_by_op"].contains("conv"));
   EXPECT_TRUE(r["latency_by_op"].contains("relu"));
+  // Run again on the finished checkpoint: nothing is computed (no keys either), same report.
+  run_command_line(concat(eval, {"--json", path("again.json")}));
+  nlohmann::json again;
+  std::ifstream(path("again.json")) >> again;
+  EXPECT_EQ(again["resumed"].get<int>(), 2);
+  EXPECT_EQ(again["key_bytes"].get<double>(), 0.0);
+  for (const char* key : {"seconds", "resumed", "peak_rss_bytes", "key_bytes", "keygen_seconds"}) {
+    r.erase(key);
+    again.erase(key);
+  }
+  EXPECT_EQ(again, r);
+  // Killed after the first image, in the middle of writing the second: fresh keys, one image run.
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(path("eval.ckpt"));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  std::ofstream(path("eval.ckpt"), std::ios::trunc)
+      << lines[0] << '\n' << lines[1] << '\n' << lines[2].substr(0, 40);
+  run_command_line(concat(eval, {"--json", path("resumed.json")}));
+  nlohmann::json resumed;
+  std::ifstream(path("resumed.json")) >> resumed;
+  EXPECT_EQ(resumed["resumed"].get<int>(), 1);
+  EXPECT_EQ(resumed["count"].get<int>(), 2);
+  EXPECT_GT(resumed["key_bytes"].get<double>(), 0.0);
+  EXPECT_EQ(resumed["latency_s"]["per_image"][0], r["latency_s"]["per_image"][0]);
+  EXPECT_EQ(resumed["agreement_with_simulated"].get<double>(), 1.0);
+  std::ifstream in(path("eval.ckpt"));
+  int records = 0;
+  for (std::string line; std::getline(in, line); ++records) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  }
+  EXPECT_EQ(records, 3);  // header + 2 images
 }
 
 }  // namespace
