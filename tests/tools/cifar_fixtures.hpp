@@ -1,16 +1,28 @@
-// What the eval tests share: the smallest CIFAR-shaped ONNX network and a synthetic CIFAR-10
-// test batch.
+// What the CLI tests share: the smallest CIFAR-shaped ONNX network, a synthetic CIFAR-10 test
+// batch, and running a command line for its error.
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "testing/image_files.hpp"
 #include "testing/onnx_builder.hpp"
 
 namespace fhecnn::tool::testdata {
+
+// Runs a command line; returns the error message, "" when it succeeded.
+inline std::string error_of(const std::vector<std::string>& args) {
+  try {
+    run_command_line(args);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
 
 inline std::vector<float> uniform_floats(std::size_t n, std::mt19937_64& rng, double lo,
                                          double hi) {

@@ -23,6 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Args = std::vector<std::string>;
+using testdata::error_of;
 
 std::string repo_file(const std::string& rel) {
   return (fs::path(__FILE__).parent_path().parent_path().parent_path() / rel).string();
@@ -45,15 +46,6 @@ nlohmann::json read_json(const std::string& path) {
 nlohmann::json without_timing(nlohmann::json r) {
   for (const char* key : {"seconds", "seconds_per_image", "resumed"}) r.erase(key);
   return r;
-}
-
-std::string error_of(const Args& args) {
-  try {
-    run_command_line(args);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 class EvalCheckpointTest : public ::testing::Test {

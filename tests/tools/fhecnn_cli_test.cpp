@@ -40,6 +40,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using Args = std::vector<std::string>;
+using testdata::error_of;
 
 const std::string kPreset = "insecure_boot_n12";
 const std::string kBound = "6";  // B: every ReLU input of the tiny model / B stays in [-1, 1]
@@ -89,16 +90,6 @@ onnx::ModelProto tiny_resnet(std::uint64_t seed) {
   auto* gemm = add_node(g, "Gemm", "/linear/Gemm", {"f", "wl", "bl"}, "y");
   add_int_attribute(gemm, "transB", 1);
   return model;
-}
-
-// Runs a command line; returns the error message, "" when it succeeded.
-std::string error_of(const Args& args) {
-  try {
-    run_command_line(args);
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 void expect_error(const Args& args, const std::string& needle) {
