@@ -1,6 +1,6 @@
-// NTT and element-wise kernels, single-threaded: every kernel available on this CPU.
+// NTT kernels, single-threaded: every kernel available on this CPU, across ring sizes.
 //   ntt_forward/<kernel>/q<bits>/logn:<L>, ntt_inverse/...   n = 2^12 .. 2^17
-//   mul_mod_vec/<kernel>/q<bits>, mul_add_mod_vec/...         n = 2^16
+// Element-wise, dot-product and wide-prime kernels: bench_math_kernels (math_kernels_bench.cpp).
 // Medians: bench_math_ntt --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -14,7 +14,6 @@
 #include "math/cpu.hpp"
 #include "math/ntt.hpp"
 #include "math/primes.hpp"
-#include "math/vecops.hpp"
 
 namespace fhecnn::math {
 namespace {
@@ -76,41 +75,6 @@ void register_ntt() {
   }
 }
 
-using VecKernel = void (*)(const u64*, const u64*, u64*, std::size_t, const Modulus&);
-
-void register_vec(const std::string& name, const std::string& kernel, int bits, VecKernel f) {
-  const std::size_t n = std::size_t{1} << 16;
-  benchmark::RegisterBenchmark(
-      (name + "/" + kernel + "/q" + std::to_string(bits)).c_str(),
-      [=](benchmark::State& st) {
-        const Modulus q(generate_ntt_primes(bits, 1, n)[0]);
-        const auto a = random_residues(n, q.value, 1), b = random_residues(n, q.value, 2);
-        auto out = random_residues(n, q.value, 3);
-        for (auto _ : st) {
-          f(a.data(), b.data(), out.data(), n, q);
-          benchmark::ClobberMemory();
-        }
-      })
-      ->Unit(benchmark::kMicrosecond);
-}
-
-void register_vecops() {
-  const auto& f = cpu_features();
-  const bool ifma = f.avx512f && f.avx512dq && f.avx512vl && f.avx512ifma;
-  auto ifma_mul = [](const u64* a, const u64* b, u64* o, std::size_t n, const Modulus& q) {
-    detail::mul_mod_vec_avx512(a, b, o, n, q);
-  };
-  auto ifma_mul_add = [](const u64* a, const u64* b, u64* o, std::size_t n, const Modulus& q) {
-    detail::mul_add_mod_vec_avx512(a, b, o, n, q);
-  };
-  for (int bits : kPrimeBits) {
-    register_vec("mul_mod_vec", "reference", bits, detail::mul_mod_vec_reference);
-    if (ifma && bits <= 51) register_vec("mul_mod_vec", "avx512-ifma", bits, ifma_mul);
-    register_vec("mul_add_mod_vec", "reference", bits, detail::mul_add_mod_vec_reference);
-    if (ifma && bits <= 51) register_vec("mul_add_mod_vec", "avx512-ifma", bits, ifma_mul_add);
-  }
-}
-
 }  // namespace
 }  // namespace fhecnn::math
 
@@ -118,7 +82,6 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("cpu_features", fhecnn::math::describe_cpu_features());
   fhecnn::math::register_ntt();
-  fhecnn::math::register_vecops();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

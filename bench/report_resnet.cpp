@@ -127,11 +127,7 @@ int main(int argc, char** argv) try {
       layers.push_back({{"node", l.node}, {"op", l.op}, {"seconds", l.seconds},
                         {"bootstraps", l.bootstraps}, {"level", l.level}});
     }
-    double df = 0.0, ds = 0.0;
-    for (std::size_t k = 0; k < got.size(); ++k) {
-      df = std::max(df, std::abs(got[k] - flt[k]));
-      ds = std::max(ds, std::abs(got[k] - sim.logits[k]));
-    }
+    const double df = nn::max_abs_diff(got, flt), ds = nn::max_abs_diff(got, sim.logits);
     max_diff_float = std::max(max_diff_float, df);
     max_diff_sim = std::max(max_diff_sim, ds);
     const int pred = nn::argmax(got);

@@ -56,12 +56,18 @@ struct PlainRun {
 // A real plaintext vector as runs that do not overlap; every slot outside them is 0.
 using SparsePlain = std::vector<PlainRun>;
 
-// The n-slot vector of the runs. Precondition: every run lies in [0, n).
-inline std::vector<circuits::Complex> dense_plain(const SparsePlain& runs, std::size_t n) {
-  std::vector<circuits::Complex> v(n);
+// The n-slot vector of the runs, into v (reusing its storage). Precondition: every run lies in
+// [0, n).
+inline void dense_plain(const SparsePlain& runs, std::size_t n, std::vector<circuits::Complex>& v) {
+  v.assign(n, circuits::Complex{});
   for (const PlainRun& r : runs) {
     for (std::uint32_t j = 0; j < r.count; ++j) v[r.start + std::size_t{j} * r.stride] = r.value;
   }
+}
+
+inline std::vector<circuits::Complex> dense_plain(const SparsePlain& runs, std::size_t n) {
+  std::vector<circuits::Complex> v;
+  dense_plain(runs, n, v);
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <exception>
 
@@ -96,6 +97,12 @@ Tensor cifar_image_tensor(const io::CifarBatch& batch, std::size_t i,
 
 int argmax(const std::vector<double>& logits) {
   return static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
+  double m = 0.0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
 }
 
 FloatEvaluation evaluate_float(const Graph& graph, const io::CifarBatch& batch,

@@ -18,6 +18,8 @@ Tensor cifar_image_tensor(const io::CifarBatch& batch, std::size_t i,
 
 // Index of the largest logit (the first one on ties). Precondition: logits not empty.
 int argmax(const std::vector<double>& logits);
+// max_i |a_i - b_i| over the common length (0 when either is empty).
+double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b);
 
 struct ClassCount {
   std::size_t images = 0;

@@ -329,9 +329,7 @@ void fold(SimulatedEvaluation& r, const SimulatedImage& img) {
   r.predictions[i] = argmax(img.logits);
   r.correct += r.predictions[i] == img.label ? 1 : 0;
   r.agree += r.predictions[i] == r.float_predictions[i] ? 1 : 0;
-  for (std::size_t k = 0; k < std::min(img.logits.size(), img.float_logits.size()); ++k) {
-    r.max_logit_diff = std::max(r.max_logit_diff, std::abs(img.logits[k] - img.float_logits[k]));
-  }
+  r.max_logit_diff = std::max(r.max_logit_diff, max_abs_diff(img.logits, img.float_logits));
   for (std::size_t k = 0; k < std::min(img.relu_inputs.size(), r.relu_inputs.size()); ++k) {
     r.relu_inputs[k].second = std::max(r.relu_inputs[k].second, img.relu_inputs[k]);
   }

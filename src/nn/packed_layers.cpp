@@ -161,10 +161,7 @@ SlotVector ConvPlan::weights(int group, std::size_t tap) const {
 void ConvPlan::weights(int group, std::size_t tap, SlotVector& v) const {
   SparsePlain runs;
   weight_runs(group, tap, runs);
-  v.assign(in_.slots, Complex{});
-  for (const PlainRun& r : runs) {
-    for (std::uint32_t j = 0; j < r.count; ++j) v[r.start + std::size_t{j} * r.stride] = r.value;
-  }
+  dense_plain(runs, in_.slots, v);
 }
 
 void ConvPlan::weight_runs(int group, std::size_t tap, SparsePlain& out) const {

@@ -47,6 +47,16 @@ namespace {
 
 constexpr double kScaleTolerance = 1e-9;  // as circuits::SlotBackend
 
+void require_encoding_scale(Scale s, const char* what) {
+  require(s.value > 0.0 && std::isfinite(s.value), what, "encoding scale ", s.value,
+          " must be positive");
+}
+
+void require_same_scale(Scale a, Scale b, const char* what) {
+  require(std::abs(a.value - b.value) <= kScaleTolerance * a.value, what, "scale mismatch (", a,
+          " vs ", b, ")");
+}
+
 sim::SlotView view(const SimBackend::Value& x, const char* what) {
   require(x.data != nullptr, what, "the value holds no slots");
   return {x.data.get(), x.offset};
@@ -115,16 +125,14 @@ std::vector<SimBackend::Complex> SimBackend::decrypt(const Value& x) const {
 SimBackend::Value SimBackend::add(const Value& x, const Value& y) {
   ++counts_.add;
   check_binary(x, y, "add");
-  require(std::abs(x.scale.value - y.scale.value) <= kScaleTolerance * x.scale.value, "add",
-          "scale mismatch (", x.scale, " vs ", y.scale, ")");
+  require_same_scale(x.scale, y.scale, "add");
   return {sim::add(view(x, "add"), view(y, "add")), 0, x.level, x.scale};
 }
 
 SimBackend::Value SimBackend::sub(const Value& x, const Value& y) {
   ++counts_.add;
   check_binary(x, y, "subtract");
-  require(std::abs(x.scale.value - y.scale.value) <= kScaleTolerance * x.scale.value, "subtract",
-          "scale mismatch (", x.scale, " vs ", y.scale, ")");
+  require_same_scale(x.scale, y.scale, "subtract");
   return {sim::sub(view(x, "subtract"), view(y, "subtract")), 0, x.level, x.scale};
 }
 
@@ -137,8 +145,7 @@ SimBackend::Value SimBackend::add_const(const Value& x, Complex c) {
 SimBackend::Value SimBackend::mul_const(const Value& x, Complex c, Scale const_scale) {
   ++counts_.mul_const;
   const char* what = "multiply by constant";
-  require(const_scale.value > 0.0 && std::isfinite(const_scale.value), what, "encoding scale ",
-          const_scale.value, " must be positive");
+  require_encoding_scale(const_scale, what);
   const Complex e = encode_constant(c, const_scale.value);
   Value out = make(sim::mul_const(view(x, what), e), x.level,
                    Scale{x.scale.value * const_scale.value}, true);
@@ -150,8 +157,7 @@ SimBackend::Value SimBackend::mul_plain(const Value& x, const std::vector<Comple
                                         Scale plain_scale) {
   ++counts_.mul_plain;
   const char* what = "multiply by plaintext";
-  require(plain_scale.value > 0.0 && std::isfinite(plain_scale.value), what, "encoding scale ",
-          plain_scale.value, " must be positive");
+  require_encoding_scale(plain_scale, what);
   const sim::SlotView xv = view(x, what);
   require(v.size() == xv.size(), what, v.size(), " values for ", xv.size(), " slots");
   Value out = make(sim::mul_plain(xv, v), x.level, Scale{x.scale.value * plain_scale.value}, true);
@@ -237,6 +243,13 @@ void SimBackend::check_product_fits(double max_norm2, Scale scale, Level level,
           " times max |message| 2^", log_m, " exceeds the modulus Q = 2^", log_q, " at ", level);
 }
 
+void SimBackend::finish_fused_add(const Value& acc, double term_max, Scale term_scale,
+                                  const char* what) {
+  check_product_fits(term_max, term_scale, acc.level, what);
+  ++counts_.add;
+  require_same_scale(acc.scale, term_scale, "add");
+}
+
 void SimBackend::mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s) {
   if (noise_.stddev != 0.0 || !acc.data || !x.data || x.level < acc.level ||
       x.data->n != acc.data->n) {
@@ -246,16 +259,12 @@ void SimBackend::mul_const_then_add(Value& acc, const Value& x, Complex c, Scale
   const char* what = "multiply by constant";
   check_fits(Value{x.data, x.offset, acc.level, x.scale}, "drop to level");
   ++counts_.mul_const;
-  require(s.value > 0.0 && std::isfinite(s.value), what, "encoding scale ", s.value,
-          " must be positive");
+  require_encoding_scale(s, what);
   const Complex e = encode_constant(c, s.value);
   const Scale term_scale{x.scale.value * s.value};
   own(acc);
   const double term_max = sim::mul_const_then_add(acc.data, view(x, what), e);
-  check_product_fits(term_max, term_scale, acc.level, what);
-  ++counts_.add;
-  require(std::abs(acc.scale.value - term_scale.value) <= kScaleTolerance * acc.scale.value,
-          "add", "scale mismatch (", acc.scale, " vs ", term_scale, ")");
+  finish_fused_add(acc, term_max, term_scale, what);
 }
 
 bool SimBackend::sparse_ok(const Value& x, const SparsePlain& runs, const char* what) const {
@@ -277,8 +286,7 @@ SimBackend::Value SimBackend::mul_plain_sparse(const Value& x, const SparsePlain
     return mul_plain(x, dense_plain(runs, x.data->n), s);  // the dense path and its draws
   }
   ++counts_.mul_plain;
-  require(s.value > 0.0 && std::isfinite(s.value), what, "encoding scale ", s.value,
-          " must be positive");
+  require_encoding_scale(s, what);
   Value out{sim::mul_sparse(view(x, what), runs), 0, x.level, Scale{x.scale.value * s.value}};
   check_fits(out, what);
   return out;
@@ -294,15 +302,11 @@ void SimBackend::mul_plain_sparse_then_add(Value& acc, const Value& x, const Spa
     return;
   }
   ++counts_.mul_plain;
-  require(s.value > 0.0 && std::isfinite(s.value), what, "encoding scale ", s.value,
-          " must be positive");
+  require_encoding_scale(s, what);
   const Scale term_scale{x.scale.value * s.value};
   own(acc);
   const double term_max = sim::mul_sparse_then_add(acc.data, view(x, what), runs);
-  check_product_fits(term_max, term_scale, acc.level, what);
-  ++counts_.add;
-  require(std::abs(acc.scale.value - term_scale.value) <= kScaleTolerance * acc.scale.value,
-          "add", "scale mismatch (", acc.scale, " vs ", term_scale, ")");
+  finish_fused_add(acc, term_max, term_scale, what);
 }
 
 

@@ -169,6 +169,8 @@ class SimBackend {
   // Makes acc the only owner of its slots at offset 0 (copying them when shared or rotated), so
   // that the fused operations may write them in place.
   void own(Value& acc) const;
+  // The checks and counts that close a fused acc += term: the term fits, one addition, equal scales.
+  void finish_fused_add(const Value& acc, double term_max, Scale term_scale, const char* what);
   // Checks a sparse plaintext against the slot count; whether x may take the sparse path (its
   // slots are finite: x * 0 is 0 outside the runs, as the dense product has it).
   bool sparse_ok(const Value& x, const SparsePlain& runs, const char* what) const;

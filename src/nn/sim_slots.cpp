@@ -402,39 +402,34 @@ SlotPtr mul(SlotView x, SlotView y) {
   return out;
 }
 
-SlotPtr conjugate(SlotView x) {
+namespace {
+
+enum class Imag { keep, negate, drop };
+
+// x in logical order (offset 0), its imaginary part kept, negated or dropped.
+SlotPtr copy_slots(SlotView x, Imag imag) {
   const std::size_t n = x.size();
-  auto out = fresh(n, !x.real());
-  const double *xr = re_of(x), *xi = im_of(x);
+  const double *xr = re_of(x), *xi = imag == Imag::drop ? nullptr : im_of(x);
+  auto out = fresh(n, xi != nullptr);
   segments(n, x.offset, 0, [&](std::size_t i, std::size_t len, std::size_t px, std::size_t) {
     std::copy(xr + px, xr + px + len, out->re.get() + i);
-    if (xi) {
+    if (!xi) return;
+    if (imag == Imag::negate) {
       for (std::size_t t = 0; t < len; ++t) out->im[i + t] = -xi[px + t];
+    } else {
+      std::copy(xi + px, xi + px + len, out->im.get() + i);
     }
   });
   return out;
 }
 
-SlotPtr to_slots(SlotView x) {
-  const std::size_t n = x.size();
-  auto out = fresh(n, !x.real());
-  const double *xr = re_of(x), *xi = im_of(x);
-  segments(n, x.offset, 0, [&](std::size_t i, std::size_t len, std::size_t px, std::size_t) {
-    std::copy(xr + px, xr + px + len, out->re.get() + i);
-    if (xi) std::copy(xi + px, xi + px + len, out->im.get() + i);
-  });
-  return out;
-}
+}  // namespace
 
-SlotPtr real_part(SlotView x) {
-  const std::size_t n = x.size();
-  auto out = fresh(n, false);
-  const double* xr = re_of(x);
-  segments(n, x.offset, 0, [&](std::size_t i, std::size_t len, std::size_t px, std::size_t) {
-    std::copy(xr + px, xr + px + len, out->re.get() + i);
-  });
-  return out;
-}
+SlotPtr conjugate(SlotView x) { return copy_slots(x, Imag::negate); }
+
+SlotPtr to_slots(SlotView x) { return copy_slots(x, Imag::keep); }
+
+SlotPtr real_part(SlotView x) { return copy_slots(x, Imag::drop); }
 
 double mul_const_then_add(SlotPtr& acc_data, SlotView x, Complex e) {
   const std::shared_ptr<SlotData> acc = take_over(acc_data);

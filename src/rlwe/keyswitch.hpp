@@ -3,7 +3,6 @@
 // Galois elements, each costing only the inner product and ModDown.
 #pragma once
 
-#include <optional>
 #include <utility>
 #include <vector>
 

@@ -334,12 +334,6 @@ struct EncryptedEvaluation {
   long bootstraps = 0;
 };
 
-double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0.0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0.0;
   std::sort(v.begin(), v.end());
@@ -366,8 +360,8 @@ void fold(EncryptedEvaluation& e, const EncryptedImage& img, std::size_t first) 
   e.correct += p == img.label ? 1 : 0;
   e.agree_float += p == nn::argmax(img.float_logits) ? 1 : 0;
   e.agree_simulated += !sim.empty() && p == nn::argmax(sim) ? 1 : 0;
-  e.max_logit_diff = std::max(e.max_logit_diff, max_diff(enc, img.float_logits));
-  if (!sim.empty()) e.max_logit_diff_simulated = std::max(e.max_logit_diff_simulated, max_diff(enc, sim));
+  e.max_logit_diff = std::max(e.max_logit_diff, nn::max_abs_diff(enc, img.float_logits));
+  if (!sim.empty()) e.max_logit_diff_simulated = std::max(e.max_logit_diff_simulated, nn::max_abs_diff(enc, sim));
   e.latency.push_back(img.seconds);
   for (const auto& [op, s] : img.seconds_by_op) e.seconds_by_op[op] += s;
   e.bootstraps += img.bootstraps;

@@ -29,13 +29,6 @@ struct RunOptions {
   bool quiet = false;
 };
 
-double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  double m = 0.0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
-
 void print_logits(const char* label, const std::vector<double>& v) {
   std::printf("%-11s", label);
   for (double x : v) std::printf(" %8.4f", x);
@@ -82,7 +75,7 @@ void run_run(const RunOptions& o) {
   print_logits("simulated", simulated);
   print_logits("float", reference);
   std::printf("max |encrypted - float| %.6f, |encrypted - simulated| %.3g\n",
-              max_abs_diff(r.logits, reference), max_abs_diff(r.logits, simulated));
+              nn::max_abs_diff(r.logits, reference), nn::max_abs_diff(r.logits, simulated));
   std::printf(
       "seconds      %.2f: bootstrappers %.2f, keygen %.2f, encrypt %.2f, inference %.2f, "
       "decrypt %.3f\n",
@@ -108,8 +101,8 @@ void run_run(const RunOptions& o) {
                                    {"logits", r.logits},
                                    {"float_logits", reference},
                                    {"simulated_logits", simulated},
-                                   {"max_logit_diff", max_abs_diff(r.logits, reference)},
-                                   {"max_logit_diff_simulated", max_abs_diff(r.logits, simulated)},
+                                   {"max_logit_diff", nn::max_abs_diff(r.logits, reference)},
+                                   {"max_logit_diff_simulated", nn::max_abs_diff(r.logits, simulated)},
                                    {"seconds", total_s},
                                    {"seconds_by_phase",
                                     {{"bootstrappers", d.setup_seconds()},

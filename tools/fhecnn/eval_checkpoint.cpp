@@ -1,7 +1,5 @@
 #include "eval_checkpoint.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
@@ -10,6 +8,8 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "io/format.hpp"
+#include "io/serialize.hpp"
 
 namespace fhecnn::tool {
 namespace {
@@ -245,15 +245,9 @@ EncryptedImage encrypted_image(const nlohmann::ordered_json& record, std::size_t
 }
 
 std::string file_sha256(const std::string& path) {
-  const std::string bytes = read_all(path, "hash " + path);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  require(EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) == 1,
-          "hash " + path, "SHA-256 failed");
+  const auto md = io::sha256(io::read_file(path));
   std::ostringstream hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(md[i]);
-  }
+  for (const std::uint8_t b : md) hex << std::hex << std::setw(2) << std::setfill('0') << int{b};
   return hex.str();
 }
 
