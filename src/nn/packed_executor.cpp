@@ -56,6 +56,8 @@ const Layout& layout_of(const std::vector<std::optional<Layout>>& layouts, Value
 void check_options(const PackedOptions& o, std::size_t levels, int relu_depth) {
   require(o.relu_bound > 0.0 && std::isfinite(o.relu_bound), kCompile,
           "ReLU bound B = ", o.relu_bound, " must be positive");
+  require(o.logit_unit > 0.0 && o.logit_unit <= 1.0, kCompile, "logit unit ", o.logit_unit,
+          " must lie in (0, 1]");
   const int top = static_cast<int>(levels) - 1;
   require(o.input_level.value >= 0 && o.input_level.value <= top, kCompile, "input ", o.input_level,
           " outside the chain's [0, ", top, "]");
@@ -180,8 +182,9 @@ PackedStep PackedNetwork::compile_node(std::size_t n,
     s.plan = ShortcutPlan(in, *ds);
   } else if (std::holds_alternative<GlobalAvgPoolSpec>(node.spec)) {
     s.kind = K::avg_pool;
-    s.plan = AvgPoolPlan(in, 1.0 / unit);  // the paper's B / (h w) masks: true averages
-    out_unit = 1.0;
+    // The paper's B / (h w) masks give true averages; ours give them times logit_unit.
+    s.plan = AvgPoolPlan(in, options_.logit_unit / unit);
+    out_unit = options_.logit_unit;
   } else if (std::holds_alternative<FlattenSpec>(node.spec)) {
     require(in.gap == 1 && in.height == 1 && in.width == 1, kCompile, "flatten of ", in,
             " (only 1x1 feature maps, e.g. after the average pooling)");

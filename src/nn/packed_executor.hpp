@@ -7,11 +7,11 @@
 //   Conv2d (+ a BatchNorm reading only it: its scale goes into the collect masks, its shift into
 //   the channel constants; after fold_batch_norm the BN is already in the weights and bias),
 //   Relu (AppReLU), Add (residual, exact cross-level alignment), DownsampleShortcut (option A),
-//   GlobalAvgPool (with the factor that undoes the 1/B normalisation), Flatten (of a 1x1 map),
-//   Linear (with bias). Anything else fails naming the node.
+//   GlobalAvgPool (with the factor that turns the 1/B normalisation into logit_unit), Flatten
+//   (of a 1x1 map), Linear (with bias). Anything else fails naming the node.
 // Normalisation (PAPER.md §9.1): the input is packed times 1/B; every value carries its unit
-// (1/B until the average pooling, 1 after it), biases are scaled by it, so every AppReLU input
-// is (true pre-activation)/B and must lie in [-1, 1].
+// (1/B until the average pooling, logit_unit after it), biases are scaled by it, so every AppReLU
+// input is (true pre-activation)/B and must lie in [-1, 1], and the logits fit q_0.
 // Schedule, decided at run time from the levels (reproduces PAPER.md §12.2 on the paper chain):
 //   input encrypted at the top level with scale input_scale, dropped to input_level (19);
 //   a layer needing more levels than its input has gets a bootstrap first (dropped to level 0,
@@ -65,6 +65,10 @@ struct PackedOptions {
   Level input_level{19};                            // the input is dropped here after encryption
   Level bootstrap_level{16};                        // level after a bootstrap
   Scale output_scale = Scale::from_log2(40);        // scale of the linear layer's output (logits)
+  // The average pooling leaves its output (and so the logits) times this factor, so that logits
+  // up to 2^(log q_0 - 1) / output_scale / logit_unit (256 for a 46-bit q_0 at 2^40) fit q_0;
+  // decode_output divides it out. Paper: 1 (its logits reach about 22; some test images reach 33).
+  double logit_unit = 0.125;
   std::vector<circuits::ChebyshevPoly> relu_chain;  // CompositeSign::relu_chain(); required
   circuits::NoiseModel noise;  // simulate_packed only: injected noise (stddev 0 = exact)
 };

@@ -123,6 +123,44 @@ TEST(PackedExecutor, TinyResidualNetMatchesFloatWithTheSameAppRelu) {
   }
 }
 
+// Logits of about 100 overflow a 46-bit q_0 at the output scale 2^40 when kept at true size (the paper's
+// choice, logit_unit 1); the default logit unit 1/8 keeps them in range and decodes them exactly.
+TEST(PackedExecutor, LargeLogitsFitQ0ThroughTheLogitUnit) {
+  TinyNet net(1);
+  for (double& w : net.fc.weights) w *= 100.0;
+  for (double& b : net.fc.bias) b *= 100.0;
+  std::get<LinearSpec>(net.graph.nodes.back().spec) = net.fc;
+  const Tensor x = random_image(10);
+  const std::vector<double> want = net.reference(x, 8.0);
+  const double largest = std::abs(*std::max_element(want.begin(), want.end(), [](double a, double b) {
+    return std::abs(a) < std::abs(b);
+  }));
+  ASSERT_GT(largest, 40.0);  // beyond 2^(log q_0 - 1) / 2^40 = 32 at true size
+
+  // The bootstrapping chain: a 46-bit q_0 under logits at scale 2^40.
+  PackedOptions boot = packed_options(ckks::presets::boot_n16());
+  boot.slots = std::size_t{1} << 12;
+  boot.relu_bound = 8.0;
+  boot.relu_chain = alpha13().relu_chain();
+  PackedOptions true_size = boot;
+  true_size.logit_unit = 1.0;
+  try {
+    simulate_packed(PackedNetwork(net.graph, true_size), x);
+    FAIL() << "logits of " << largest << " at true size must overflow q_0";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("exceeds the modulus"), std::string::npos) << e.what();
+  }
+  const SimulationResult r = simulate_packed(PackedNetwork(net.graph, boot), x);
+  ASSERT_EQ(r.logits.size(), want.size());
+  for (std::size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(r.logits[k], want[k], 1e-6) << k;
+
+  PackedOptions bad = boot;
+  for (double unit : {0.0, -0.5, 2.0}) {
+    bad.logit_unit = unit;
+    EXPECT_THROW(PackedNetwork(net.graph, bad), InvalidArgument) << unit;
+  }
+}
+
 TEST(PackedExecutor, FollowsThePapersLevelSchedule) {
   const TinyNet net(2);
   const PackedNetwork packed(net.graph, options(8.0));

@@ -41,7 +41,7 @@ std::uint64_t plan_fingerprint(const NetworkOptions& o, const nn::PackedNetwork&
                                const rlwe::Params& params) {
   const nn::PackedOptions& p = net.options();
   ByteWriter w;
-  w.str("fhecnn plan v1");
+  w.str("fhecnn plan v2");
   w.str(o.preset);
   w.u64(params.fingerprint());
   const auto model = io::sha256(io::read_file(o.model));
@@ -49,6 +49,7 @@ std::uint64_t plan_fingerprint(const NetworkOptions& o, const nn::PackedNetwork&
   w.i32(o.alpha);
   w.f64(p.relu_bound);
   w.u64(p.slots);
+  w.f64(p.logit_unit);
   w.u32(static_cast<std::uint32_t>(p.relu_chain.size()));
   for (const circuits::ChebyshevPoly& poly : p.relu_chain) {
     w.u8(static_cast<std::uint8_t>(poly.parity));
