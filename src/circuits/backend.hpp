@@ -21,8 +21,11 @@
 
 #include <complex>
 #include <concepts>
+#include <cstddef>
+#include <optional>
 #include <vector>
 
+#include "common/error.hpp"
 #include "common/types.hpp"
 
 namespace fhecnn::circuits {
@@ -72,6 +75,24 @@ concept FusedMulConstBackend = Backend<B> && requires(B& b, typename B::Value& a
   { b.mul_const_then_add(acc, x, c, s) } -> std::same_as<void>;
 };
 
+// One term of a rotation sum (rotate_mul_sums): `values` times x rotated by steps[rotation].
+// `values` is borrowed: it must outlive the call.
+struct RotationTerm {
+  std::size_t rotation;
+  const std::vector<Complex>* values;
+};
+
+// A backend that sums plaintext products of hoisted rotations itself (CKKS: double hoisting,
+// one ModDown per sum instead of one per rotation):
+// rotate_mul_sums(x, steps, sums, s)[j] == sum over t in sums[j] of
+// mul_plain(rotate(x, steps[t.rotation]), *t.values, s), a step 0 meaning x itself.
+template <typename B>
+concept RotationSumBackend =
+    Backend<B> && requires(B& b, const typename B::Value& x, const std::vector<RotationStep>& steps,
+                           const std::vector<std::vector<RotationTerm>>& sums, Scale s) {
+      { b.rotate_mul_sums(x, steps, sums, s) } -> std::same_as<std::vector<typename B::Value>>;
+    };
+
 // rotate_hoisted where the backend has it, separate rotations elsewhere.
 template <Backend B>
 std::vector<typename B::Value> rotate_many(B& b, const typename B::Value& x,
@@ -82,6 +103,42 @@ std::vector<typename B::Value> rotate_many(B& b, const typename B::Value& x,
     std::vector<typename B::Value> out;
     out.reserve(steps.size());
     for (const auto& s : steps) out.push_back(b.rotate(x, s));
+    return out;
+  }
+}
+
+// rotate_mul_sums where the backend has it; elsewhere the rotations (rotate_many), then
+// mul_plain and add. Every sum needs at least one term (InvalidArgument otherwise).
+template <Backend B>
+std::vector<typename B::Value> rotate_mul_sums(B& b, const typename B::Value& x,
+                                               const std::vector<RotationStep>& steps,
+                                               const std::vector<std::vector<RotationTerm>>& sums,
+                                               Scale s) {
+  if constexpr (RotationSumBackend<B>) {
+    return b.rotate_mul_sums(x, steps, sums, s);
+  } else {
+    std::vector<RotationStep> nonzero;
+    for (const RotationStep& k : steps) {
+      if (k.value != 0) nonzero.push_back(k);
+    }
+    const std::vector<typename B::Value> rotated = rotate_many(b, x, nonzero);
+    std::vector<const typename B::Value*> at(steps.size(), &x);
+    for (std::size_t i = 0, r = 0; i < steps.size(); ++i) {
+      if (steps[i].value != 0) at[i] = &rotated[r++];
+    }
+    std::vector<typename B::Value> out;
+    out.reserve(sums.size());
+    for (const auto& terms : sums) {
+      require(!terms.empty(), "sum rotations times plaintexts", "a sum has no term");
+      std::optional<typename B::Value> sum;
+      for (const RotationTerm& t : terms) {
+        require(t.rotation < steps.size(), "sum rotations times plaintexts", "a term names rotation ",
+                t.rotation, " of ", steps.size());
+        typename B::Value p = b.mul_plain(*at[t.rotation], *t.values, s);
+        sum = sum ? b.add(*sum, p) : std::move(p);
+      }
+      out.push_back(std::move(*sum));
+    }
     return out;
   }
 }

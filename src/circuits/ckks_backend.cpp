@@ -41,6 +41,22 @@ CkksBackend::Value CkksBackend::mul_plain(const Value& x, const std::vector<Comp
   return r;
 }
 
+std::vector<CkksBackend::Value> CkksBackend::rotate_mul_sums(
+    const Value& x, const std::vector<RotationStep>& steps,
+    const std::vector<std::vector<RotationTerm>>& sums, Scale s) {
+  std::vector<int> k;
+  k.reserve(steps.size());
+  for (const auto& step : steps) k.push_back(step.value);
+  std::vector<std::vector<ckks::Evaluator::RotationTerm>> terms(sums.size());
+  for (std::size_t j = 0; j < sums.size(); ++j) {
+    for (const RotationTerm& t : sums[j]) {
+      require(t.values != nullptr, "sum rotations times plaintexts", "a term has no values");
+      terms[j].push_back({t.rotation, std::span<const Complex>(*t.values)});
+    }
+  }
+  return eval_.rotate_multiply_sums(x, k, terms, s);
+}
+
 void CkksBackend::mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s) {
   require(x.level() >= acc.level(), "multiply-add constant", "operand at level ", x.level().value,
           " is below the accumulator's ", acc.level().value);

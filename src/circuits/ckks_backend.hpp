@@ -42,6 +42,10 @@ class CkksBackend {
     for (const auto& s : steps) k.push_back(s.value);
     return eval_.rotate_hoisted(x, k);
   }
+  // RotationSumBackend: Evaluator::rotate_multiply_sums (one decomposition, one ModDown per
+  // sum), the values encoded on x's slots at x's level with scale s.
+  std::vector<Value> rotate_mul_sums(const Value& x, const std::vector<RotationStep>& steps,
+                                     const std::vector<std::vector<RotationTerm>>& sums, Scale s);
   Level level(const Value& x) const { return x.level(); }
   Scale scale(const Value& x) const { return x.scale; }
   double prime(Level l) const { return eval_.params().q_prime(l); }
@@ -52,6 +56,7 @@ class CkksBackend {
   const ckks::Evaluator& eval_;
 };
 
-static_assert(HoistingBackend<CkksBackend> && FusedMulConstBackend<CkksBackend>);
+static_assert(HoistingBackend<CkksBackend> && FusedMulConstBackend<CkksBackend> &&
+              RotationSumBackend<CkksBackend>);
 
 }  // namespace fhecnn::circuits

@@ -1,6 +1,7 @@
 // Linear transforms on packed slots: a square complex matrix given by its generalised diagonals
 // (Halevi–Shoup), applied homomorphically with baby-step giant-step rotations (Han–Ki, CT-RSA
-// 2020; Bossuat et al., EUROCRYPT 2021), the baby rotations hoisted (rotate_many).
+// 2020; Bossuat et al., EUROCRYPT 2021), the baby rotations hoisted and each giant's products
+// summed before a single ModDown (double hoisting, rotate_mul_sums).
 //
 // Semantics. A DiagonalMatrix of period P (a power of two) holds diagonal vectors d_k of length P
 // for a set of offsets k. On a backend vector x of length L (a multiple of P; the diagonals are
@@ -188,55 +189,57 @@ typename B::Value linear_transform(B& b, const typename B::Value& x, const Linea
   const Scale plain_scale{output_scale ? b.prime(level) * output_scale->value / b.scale(x).value
                                        : b.prime(level)};
 
-  std::vector<RotationStep> nonzero;
-  for (int s : t.baby_steps()) {
-    if (s != 0) nonzero.push_back(RotationStep{s});
-  }
-  const std::vector<Value> rotated = rotate_many(b, x, nonzero);
-  std::vector<const Value*> baby(t.baby_steps().size(), &x);
-  for (std::size_t i = 0, r = 0; i < baby.size(); ++i) {
-    if (t.baby_steps()[i] != 0) baby[i] = &rotated[r++];
-  }
-
-  const auto inner_sum = [&](const typename LinearTransform::Giant& giant) {
-    std::optional<Value> inner;
+  // Every giant's inner sum sum_b rot(d, -g n1 h) * rot(x, b h) from the hoisted babies
+  // (rotate_mul_sums: on CKKS one ModDown per giant, not per baby).
+  std::vector<RotationStep> steps;
+  for (int s : t.baby_steps()) steps.push_back(RotationStep{s});
+  std::vector<std::vector<Complex>> tiled;
+  tiled.reserve(t.diagonals());  // no reallocation: the terms point into it
+  std::vector<std::vector<RotationTerm>> terms;
+  for (const auto& giant : t.giants()) {
+    terms.emplace_back();
     for (const auto& term : giant.terms) {
-      Value p = b.mul_plain(*baby[term.baby], tile(term.diagonal, t.slots()), plain_scale);
-      inner = inner ? b.add(*inner, p) : std::move(p);
+      tiled.push_back(tile(term.diagonal, t.slots()));
+      terms.back().push_back(RotationTerm{term.baby, &tiled.back()});
     }
-    return std::move(*inner);
-  };
+  }
+  std::vector<Value> inner = rotate_mul_sums(b, x, steps, terms, plain_scale);
+  tiled.clear();
   const auto rotate_by = [&](const Value& v, RotationStep unit) {
     return unit.value == 0 ? v : b.rotate(v, unit);  // n1 h == slots: the giants wrap around
   };
-  // Horner chain over the giants of one sign, from the largest |g| down to 1:
+  // Horner chain over giants (indices into t.giants(), from the largest |g| down to 1):
   // acc = rot(acc, unit) (+ inner_g) ...; returns sum_g rot(inner_g, |g| unit).
-  const auto chain = [&](auto first, auto last, RotationStep unit) {
+  const auto& giants = t.giants();
+  const auto chain = [&](const std::vector<std::size_t>& order, RotationStep unit) {
     std::optional<Value> acc;
     int at = 0;  // |g| of the last partial sum added
-    for (auto it = first; it != last; ++it) {
-      const int g = std::abs(it->index);
+    for (std::size_t i : order) {
+      const int g = std::abs(giants[i].index);
       for (; acc && at > g; --at) acc = rotate_by(*acc, unit);
-      Value inner = inner_sum(*it);
-      acc = acc ? b.add(*acc, inner) : std::move(inner);
+      acc = acc ? b.add(*acc, inner[i]) : std::move(inner[i]);
       at = g;
     }
     for (; acc && at > 0; --at) acc = rotate_by(*acc, unit);
     return acc;
   };
-  const auto& giants = t.giants();
-  const auto zero = std::find_if(giants.begin(), giants.end(),
-                                 [](const auto& g) { return g.index >= 0; });
-  const auto positive = std::find_if(zero, giants.end(), [](const auto& g) { return g.index > 0; });
+  std::vector<std::size_t> positive, negative;  // by decreasing |g|
+  std::optional<std::size_t> zero;
+  for (std::size_t i = giants.size(); i-- > 0;) {
+    if (giants[i].index > 0) positive.push_back(i);
+  }
+  for (std::size_t i = 0; i < giants.size(); ++i) {
+    if (giants[i].index < 0) negative.push_back(i);
+    if (giants[i].index == 0) zero = i;
+  }
   const int slots = static_cast<int>(t.slots());
   std::optional<Value> sum;
   const auto add = [&](std::optional<Value> v) {
     if (v) sum = sum ? b.add(*sum, *v) : std::move(*v);
   };
-  if (zero != positive) add(inner_sum(*zero));
-  add(chain(std::make_reverse_iterator(giants.end()), std::make_reverse_iterator(positive),
-            RotationStep{t.giant_unit()}));
-  add(chain(giants.begin(), zero, RotationStep{(slots - t.giant_unit()) % slots}));
+  if (zero) add(std::move(inner[*zero]));
+  add(chain(positive, RotationStep{t.giant_unit()}));
+  add(chain(negative, RotationStep{(slots - t.giant_unit()) % slots}));
   return b.rescale(*sum);
 }
 

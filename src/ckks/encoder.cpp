@@ -152,9 +152,21 @@ std::size_t Encoder::check_slots(std::size_t slots, std::size_t count) const {
 
 Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale scale,
                           std::size_t slots) const {
-  slots = check_slots(slots, values.size());
   require(level.value >= 0 && level <= params_->max_level(), "encode", level,
           " is outside [0, ", params_->max_level().value, "]");
+  return encode_on(values, params_->ring().q_basis(level), scale, slots);
+}
+
+Plaintext Encoder::encode_extended(std::span<const Complex> values, Level level, Scale scale,
+                                   std::size_t slots) const {
+  require(level.value >= 0 && level <= params_->max_level(), "encode", level,
+          " is outside [0, ", params_->max_level().value, "]");
+  return encode_on(values, params_->ring().qp_basis(level), scale, slots);
+}
+
+Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis& basis,
+                             Scale scale, std::size_t slots) const {
+  slots = check_slots(slots, values.size());
   require(scale.value >= 1 && std::isfinite(scale.value), "encode", "scale ", scale.value,
           " must be finite and >= 1");
   std::vector<Complex> v(slots, Complex(0, 0));
@@ -166,7 +178,7 @@ Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale sc
   special_ifft(v);
   const std::size_t n = params_->n(), gap = n / (2 * slots);
   const auto& ring = params_->ring();
-  Plaintext pt{ring::RnsPoly(n, ring.q_basis(level), false), scale, slots};
+  Plaintext pt{ring::RnsPoly(n, basis, false), scale, slots};
   // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
   std::vector<std::int64_t> ints(2 * slots);
   bool small = true;
@@ -176,8 +188,8 @@ Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale sc
   }
   const long double s = scale.value;
 #pragma omp parallel for schedule(static)
-  for (long il = 0; il < static_cast<long>(level.limbs()); ++il) {
-    const auto& q = ring.modulus(static_cast<ring::PrimeIndex>(il));
+  for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
+    const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
     if (small) {
       const SignedReducer r(q.value);

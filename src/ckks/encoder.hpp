@@ -28,6 +28,10 @@ class Encoder {
                    std::size_t slots = 0) const;
   Plaintext encode(std::span<const double> values, Level level, Scale scale,
                    std::size_t slots = 0) const;
+  // The same plaintext over Q_level P (the special primes appended): for products with
+  // key-switch outputs before their ModDown (Evaluator::rotate_multiply_sums).
+  Plaintext encode_extended(std::span<const Complex> values, Level level, Scale scale,
+                            std::size_t slots = 0) const;
   std::vector<Complex> decode(const Plaintext& pt) const;
 
   // Residues of round(c * scale) for each q_0..q_level (real and imaginary parts).
@@ -41,6 +45,8 @@ class Encoder {
 
  private:
   std::size_t check_slots(std::size_t slots, std::size_t count) const;
+  Plaintext encode_on(std::span<const Complex> values, const ring::Basis& basis, Scale scale,
+                      std::size_t slots) const;
   rlwe::ParamsPtr params_;
   std::vector<std::uint64_t> rot_group_;  // 5^j mod 2N
   std::vector<Complex> roots_;            // exp(2 pi i k / 2N), k in [0, 2N]

@@ -1,7 +1,9 @@
 #include "ckks/evaluator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
 
 #include "common/error.hpp"
 #include "math/vecops.hpp"
@@ -305,6 +307,73 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
   std::vector<Ciphertext> out;
   out.reserve(steps.size());
   for (GaloisElement g : gs) out.push_back(g.value == 1 ? a : rotate_decomposed(a, d, g));
+  return out;
+}
+
+std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
+    const Ciphertext& a, const std::vector<int>& steps,
+    const std::vector<std::vector<RotationTerm>>& sums, Scale plain_scale) const {
+  constexpr const char* what = "sum rotations times plaintexts";
+  require(a.size() == 2, what, "ciphertext must be relinearized first");
+  // Terms by rotation, so that each rotation is computed once and dropped after use.
+  std::vector<std::vector<std::pair<std::size_t, std::span<const Complex>>>> by_rotation(steps.size());
+  for (std::size_t j = 0; j < sums.size(); ++j) {
+    require(!sums[j].empty(), what, "sum ", j, " has no term");
+    for (const RotationTerm& t : sums[j]) {
+      require(t.rotation < steps.size(), what, "term of sum ", j, " names rotation ", t.rotation,
+              " of ", steps.size());
+      by_rotation[t.rotation].emplace_back(j, t.values);
+    }
+  }
+  std::vector<GaloisElement> gs;
+  bool any_key_switch = false;
+  for (int s : steps) {
+    gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
+    if (gs.back().value != 1) {
+      keys("rotate").galois_key(gs.back());  // fail on a missing key before any work
+      any_key_switch = true;
+    }
+  }
+  const auto& ring = params_->ring();
+  const Level level = a.level();
+  const ring::Basis qp = ring.qp_basis(level);
+  const std::size_t n = params_->n();
+  const auto& p_mod_q = params_->tools().p_mod_q();
+  std::optional<rlwe::Decomposition> d;
+  if (any_key_switch) d = switcher_.decompose(a.parts[1]);
+  std::vector<std::array<RnsPoly, 2>> acc(sums.size(), {RnsPoly(n, qp, true), RnsPoly(n, qp, true)});
+  for (std::size_t r = 0; r < steps.size(); ++r) {
+    if (by_rotation[r].empty()) continue;
+    // The rotation of a times P over Q_l P: sigma_g(P c0 + k0, k1) (P c over Q_l, 0 over P when
+    // g is the identity).
+    std::array<RnsPoly, 2> rot{RnsPoly(n, qp, true), RnsPoly(n, qp, true)};
+    if (gs[r].value == 1) {
+      ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, rot[0]);
+      ring::mul_scalar_add_inplace(ring, a.parts[1], p_mod_q, rot[1]);
+    } else {
+      auto [k0, k1] = switcher_.inner_product(*d, keys("rotate").galois_key(gs[r]));
+      ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, k0);
+      ring::automorphism_ntt(ring, k0, gs[r], rot[0]);
+      ring::automorphism_ntt(ring, k1, gs[r], rot[1]);
+    }
+    for (const auto& [j, values] : by_rotation[r]) {
+      const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots);
+      ring::mul_add_inplace(ring, pt.poly, rot[0], acc[j][0]);
+      ring::mul_add_inplace(ring, pt.poly, rot[1], acc[j][1]);
+    }
+  }
+  std::vector<Ciphertext> out;
+  out.reserve(sums.size());
+  for (auto& [c0, c1] : acc) {
+    params_->tools().mod_down_inplace(c0);
+    params_->tools().mod_down_inplace(c1);
+    Ciphertext c;
+    c.slots = a.slots;
+    c.scale = Scale{a.scale.value * plain_scale.value};
+    c.parts.push_back(std::move(c0));
+    c.parts.push_back(std::move(c1));
+    out.push_back(std::move(c));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 // All methods are const and safe to call concurrently.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "ckks/encoder.hpp"
@@ -71,6 +72,24 @@ class Evaluator {
   // Rotations of one ciphertext by many steps, sharing one decomposition (hoisting).
   // Cost: 1 decomposition + steps.size() inner products and ModDowns.
   std::vector<Ciphertext> rotate_hoisted(const Ciphertext& a, const std::vector<int>& steps) const;
+
+  // One term of a rotation sum: `values` (a.slots entries, encoded at the sum's plaintext scale)
+  // times a rotated by steps[rotation].
+  struct RotationTerm {
+    std::size_t rotation;
+    std::span<const Complex> values;
+  };
+  // sums[j] = sum over its terms t of encode(t.values) * rotate(a, steps[t.rotation]), at a's
+  // level with scale a.scale * plain_scale. Double hoisting: one decomposition of a serves
+  // every rotation, the products and sums stay over Q_l P (the plaintexts are encoded there)
+  // and each sum is divided by P once, so a sum of r rotations costs r inner products and
+  // automorphisms but one ModDown instead of r. Rotations are computed one at a time (memory:
+  // the decomposition plus two Q_l P polynomials per sum).
+  // Throws InvalidArgument for a missing key, an empty sum, a term naming no step, or values
+  // the encoder refuses.
+  std::vector<Ciphertext> rotate_multiply_sums(const Ciphertext& a, const std::vector<int>& steps,
+                                               const std::vector<std::vector<RotationTerm>>& sums,
+                                               Scale plain_scale) const;
 
  private:
   // sigma_g(a.c0 + k0, k1): the rotated ciphertext from a key switch of a.c1 under g's key.

@@ -103,6 +103,18 @@ void mul_scalar_inplace(const RingContext& ctx, RnsPoly& a, const std::vector<u6
   }
 }
 
+void mul_scalar_add_inplace(const RingContext& ctx, const RnsPoly& a,
+                            const std::vector<u64>& scalars, RnsPoly& acc) {
+  check_compatible(acc, a, "multiply-add by scalar");
+  require(scalars.size() >= a.limbs(), "multiply-add by scalar", scalars.size(),
+          " residues for ", a.limbs(), " limbs");
+  const std::size_t n = a.n();
+#pragma omp parallel for schedule(static)
+  for (long i = 0; i < limbs_of(a); ++i) {
+    math::mul_scalar_add_mod_vec(a.limb(i), scalars[i], acc.limb(i), n, ctx.modulus(a.basis()[i]));
+  }
+}
+
 void add_scalar_inplace(const RingContext& ctx, RnsPoly& a, const std::vector<u64>& scalars) {
   require(scalars.size() >= a.limbs(), "add scalar", scalars.size(), " residues for ",
           a.limbs(), " limbs");

@@ -24,6 +24,9 @@ void mul_inplace(const RingContext& ctx, RnsPoly& a, const RnsPoly& b);
 void mul_add_inplace(const RingContext& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& acc);
 // a *= s_i in limb i, where scalars[i] < q_i (one residue per limb).
 void mul_scalar_inplace(const RingContext& ctx, RnsPoly& a, const std::vector<u64>& scalars);
+// acc += a * s_i in limb i, over a's limbs (a prefix of acc's basis), scalars[i] < q_i.
+void mul_scalar_add_inplace(const RingContext& ctx, const RnsPoly& a,
+                            const std::vector<u64>& scalars, RnsPoly& acc);
 // a += s_i in every coefficient of limb i (in NTT form this adds the constant polynomial s).
 void add_scalar_inplace(const RingContext& ctx, RnsPoly& a, const std::vector<u64>& scalars);
 

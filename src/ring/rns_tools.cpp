@@ -19,6 +19,7 @@ void sub_then_mul_scalar(u64* x, const u64* t, u64 s, std::size_t n, const math:
 
 RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
   const std::size_t nq = ctx.q_count();
+  p_mod_q_.resize(nq);
   p_inv_mod_q_.resize(nq);
   for (std::size_t i = 0; i < nq; ++i) {
     const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
@@ -26,6 +27,7 @@ RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
     for (std::size_t j = 0; j < ctx.p_count(); ++j) {
       p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, qi), qi);
     }
+    p_mod_q_[i] = p;
     p_inv_mod_q_[i] = ctx.p_count() ? math::inv_mod(p, qi) : 1;
   }
   // floor(P / 2) = (P - 1) / 2 (P odd) mod each prime m: (P mod m - 1) * 2^-1 mod m.

@@ -32,12 +32,15 @@ class RnsTools {
   // Throws InvalidArgument when x has a single limb. Cost: 1 inverse + l forward NTTs.
   void rescale_inplace(RnsPoly& x) const;
 
+  // P mod q_i for each ciphertext prime (P = p_0 ... p_{K-1}; 1 when K = 0).
+  const std::vector<u64>& p_mod_q() const { return p_mod_q_; }
+
   // Converter from `from` to `to`, built on first use.
   const BasisConverter& converter(const Basis& from, const Basis& to) const;
 
  private:
   const RingContext& ctx_;
-  std::vector<u64> p_inv_mod_q_;                 // P^-1 mod q_i
+  std::vector<u64> p_mod_q_, p_inv_mod_q_;       // P mod q_i, P^-1 mod q_i
   std::vector<u64> half_p_mod_q_, half_p_mod_p_;  // floor(P / 2) mod q_i, mod p_j
   std::vector<std::vector<u64>> qlast_inv_;      // [l][i] = q_l^-1 mod q_i, i < l
   mutable std::mutex mutex_;

@@ -69,8 +69,8 @@ void inner_product_limb(const ring::RingContext& ring, const Decomposition& d,
 
 }  // namespace
 
-std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,
-                                               const SwitchingKey& key) const {
+std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
+                                                       const SwitchingKey& key) const {
   require(key.max_level >= d.level, "key switch", "key was generated up to level ",
           key.max_level.value, " but the ciphertext is at level ", d.level.value);
   require(key.digits() >= d.digits.size(), "key switch", "key has ", key.digits(),
@@ -91,9 +91,15 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,
                          r1.limb(i), n);
     }
   }
-  params_->tools().mod_down_inplace(r0);
-  params_->tools().mod_down_inplace(r1);
   return {std::move(r0), std::move(r1)};
+}
+
+std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,
+                                               const SwitchingKey& key) const {
+  auto r = inner_product(d, key);
+  params_->tools().mod_down_inplace(r.first);
+  params_->tools().mod_down_inplace(r.second);
+  return r;
 }
 
 std::pair<RnsPoly, RnsPoly> KeySwitcher::switch_key(const RnsPoly& c, const SwitchingKey& key) const {

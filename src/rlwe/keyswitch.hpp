@@ -33,6 +33,11 @@ class KeySwitcher {
   std::pair<ring::RnsPoly, ring::RnsPoly> apply(const Decomposition& d,
                                                 const SwitchingKey& key) const;
 
+  // apply without the ModDown: (P d0, P d1) + small over Q_l P (NTT form). Sums of these
+  // (times plaintexts) can share one ModDown (double hoisting). Throws as apply.
+  std::pair<ring::RnsPoly, ring::RnsPoly> inner_product(const Decomposition& d,
+                                                        const SwitchingKey& key) const;
+
   // decompose + apply.
   std::pair<ring::RnsPoly, ring::RnsPoly> switch_key(const ring::RnsPoly& c,
                                                      const SwitchingKey& key) const;
