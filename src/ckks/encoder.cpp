@@ -1,9 +1,11 @@
 #include "ckks/encoder.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
 #include "math/crt.hpp"
+#include "math/ntt.hpp"
 #include "ring/poly_ops.hpp"
 
 namespace fhecnn::ckks {
@@ -178,7 +180,8 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
   special_ifft(v);
   const std::size_t n = params_->n(), gap = n / (2 * slots);
   const auto& ring = params_->ring();
-  Plaintext pt{ring::RnsPoly(n, basis, false), scale, slots};
+  // Each limb is zeroed, filled and transformed by one thread while it is in cache.
+  Plaintext pt{ring::RnsPoly(n, basis, true, ring::Uninitialized{}), scale, slots};
   // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
   std::vector<std::int64_t> ints(2 * slots);
   bool small = true;
@@ -191,6 +194,7 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
   for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
     const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
+    std::fill(x, x + n, ring::u64{0});
     if (small) {
       const SignedReducer r(q.value);
       for (std::size_t k = 0; k < slots; ++k) {
@@ -203,8 +207,8 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
         x[k * gap + n / 2] = real_to_residue(s * v[k].imag(), q);
       }
     }
+    math::ntt_forward(ring.ntt(basis[static_cast<std::size_t>(il)]), x);
   }
-  ring::to_ntt(ring, pt.poly);
   return pt;
 }
 

@@ -208,7 +208,7 @@ Ciphertext Evaluator::multiply_no_relin(const Ciphertext& a, const Ciphertext& b
   Ciphertext r;
   r.slots = a.slots;
   r.scale = Scale{a.scale.value * b.scale.value};
-  r.parts.assign(3, RnsPoly(n, basis, true));
+  for (int i = 0; i < 3; ++i) r.parts.emplace_back(n, basis, true, ring::Uninitialized{});
   ring::mul(ring, a.parts[0], b.parts[0], r.parts[0]);
   ring::mul(ring, a.parts[0], b.parts[1], r.parts[1]);
   ring::mul_add_inplace(ring, a.parts[1], b.parts[0], r.parts[1]);
@@ -341,25 +341,35 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
   const auto& p_mod_q = params_->tools().p_mod_q();
   std::optional<rlwe::Decomposition> d;
   if (any_key_switch) d = switcher_.decompose(a.parts[1]);
-  std::vector<std::array<RnsPoly, 2>> acc(sums.size(), {RnsPoly(n, qp, true), RnsPoly(n, qp, true)});
+  // acc[j] is written by its first product (no zeroing), then accumulated.
+  std::vector<std::array<RnsPoly, 2>> acc(sums.size());
   for (std::size_t r = 0; r < steps.size(); ++r) {
     if (by_rotation[r].empty()) continue;
     // The rotation of a times P over Q_l P: sigma_g(P c0 + k0, k1) (P c over Q_l, 0 over P when
     // g is the identity).
-    std::array<RnsPoly, 2> rot{RnsPoly(n, qp, true), RnsPoly(n, qp, true)};
+    std::array<RnsPoly, 2> rot;
     if (gs[r].value == 1) {
+      rot = {RnsPoly(n, qp, true), RnsPoly(n, qp, true)};
       ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, rot[0]);
       ring::mul_scalar_add_inplace(ring, a.parts[1], p_mod_q, rot[1]);
     } else {
       auto [k0, k1] = switcher_.inner_product(*d, keys("rotate").galois_key(gs[r]));
       ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, k0);
+      rot = {RnsPoly(n, qp, true, ring::Uninitialized{}), RnsPoly(n, qp, true, ring::Uninitialized{})};
       ring::automorphism_ntt(ring, k0, gs[r], rot[0]);
       ring::automorphism_ntt(ring, k1, gs[r], rot[1]);
     }
     for (const auto& [j, values] : by_rotation[r]) {
       const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots);
-      ring::mul_add_inplace(ring, pt.poly, rot[0], acc[j][0]);
-      ring::mul_add_inplace(ring, pt.poly, rot[1], acc[j][1]);
+      for (int part = 0; part < 2; ++part) {
+        RnsPoly& sum = acc[j][static_cast<std::size_t>(part)];
+        if (sum.limbs() == 0) {
+          sum = RnsPoly(n, qp, true, ring::Uninitialized{});
+          ring::mul(ring, pt.poly, rot[static_cast<std::size_t>(part)], sum);
+        } else {
+          ring::mul_add_inplace(ring, pt.poly, rot[static_cast<std::size_t>(part)], sum);
+        }
+      }
     }
   }
   std::vector<Ciphertext> out;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/error.hpp"
+#include "math/ntt.hpp"
 #include "math/vecops.hpp"
 #include "ring/poly_ops.hpp"
 
@@ -103,13 +104,15 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
     require(x.basis()[nq + j] == ctx_.p_index(j), "mod down", "last limbs are not P");
   }
   // t = x mod P in coefficient form, extended to Q_l.
-  RnsPoly tp(n, ctx_.p_basis(), true, Uninitialized{});
-  std::memcpy(tp.limb(0), x.limb(nq), k * n * sizeof(u64));
-  from_ntt(ctx_, tp);
   // Round instead of floor: t = [x + P/2]_P - P/2 (exact conversion), so (x - t) / P = round(x / P).
-  for (std::size_t j = 0; j < k; ++j) {
-    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = half_p_mod_p_[j];
+  RnsPoly tp(n, ctx_.p_basis(), false, Uninitialized{});
+#pragma omp parallel for schedule(static)
+  for (long jl = 0; jl < static_cast<long>(k); ++jl) {
+    const auto j = static_cast<std::size_t>(jl);
     u64* v = tp.limb(j);
+    std::memcpy(v, x.limb(nq + j), n * sizeof(u64));
+    math::ntt_inverse(ctx_.ntt(ctx_.p_index(j)), v);
+    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = half_p_mod_p_[j];
     for (std::size_t c = 0; c < n; ++c) v[c] = math::add_mod(v[c], h, pj);
   }
   Basis q_full = ctx_.q_basis(ctx_.max_level());
