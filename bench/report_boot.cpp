@@ -46,6 +46,14 @@ int main(int argc, char** argv) try {
   circuits::BootstrapConfig cfg;
   cfg.slots = slots;
   const circuits::Bootstrapper boot(params, cfg);
+  for (const auto* plan : {&boot.cts_plan(), &boot.stc_plan()}) {
+    std::cerr << "[boot " << slots << "] " << (plan == &boot.cts_plan() ? "CoeffToSlot" : "SlotToCoeff")
+              << " factors (diagonals/babies/giant rotations):";
+    for (const auto& f : plan->factors) {
+      std::cerr << " " << f.diagonals() << "/" << f.baby_rotations() << "/" << f.giant_rotations();
+    }
+    std::cerr << "\n";
+  }
 
   std::cerr << "[boot " << slots << "] keys\n";
   rlwe::KeyGenerator kg(params);
