@@ -160,10 +160,10 @@ Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale sc
 }
 
 Plaintext Encoder::encode_extended(std::span<const Complex> values, Level level, Scale scale,
-                                   std::size_t slots) const {
+                                   std::size_t slots, std::size_t specials) const {
   require(level.value >= 0 && level <= params_->max_level(), "encode", level,
           " is outside [0, ", params_->max_level().value, "]");
-  return encode_on(values, params_->ring().qp_basis(level), scale, slots);
+  return encode_on(values, params_->ring().qp_basis(level, specials), scale, slots);
 }
 
 Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis& basis,

@@ -28,10 +28,10 @@ class Encoder {
                    std::size_t slots = 0) const;
   Plaintext encode(std::span<const double> values, Level level, Scale scale,
                    std::size_t slots = 0) const;
-  // The same plaintext over Q_level P (the special primes appended): for products with
+  // The same plaintext over Q_level P, P = p_0..p_{specials-1} appended: for products with
   // key-switch outputs before their ModDown (Evaluator::rotate_multiply_sums).
   Plaintext encode_extended(std::span<const Complex> values, Level level, Scale scale,
-                            std::size_t slots = 0) const;
+                            std::size_t slots, std::size_t specials) const;
   std::vector<Complex> decode(const Plaintext& pt) const;
 
   // Residues of round(c * scale) for each q_0..q_level (real and imaginary parts).

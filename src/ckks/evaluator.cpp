@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "common/error.hpp"
@@ -303,10 +304,19 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
     gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
     if (gs.back().value != 1) keys("rotate").galois_key(gs.back());
   }
-  const auto d = switcher_.decompose(a.parts[1]);
+  std::map<std::size_t, rlwe::Decomposition> decompositions;  // by the keys' special primes
   std::vector<Ciphertext> out;
   out.reserve(steps.size());
-  for (GaloisElement g : gs) out.push_back(g.value == 1 ? a : rotate_decomposed(a, d, g));
+  for (GaloisElement g : gs) {
+    if (g.value == 1) {
+      out.push_back(a);
+      continue;
+    }
+    const std::size_t k = switcher_.specials(keys("rotate").galois_key(g));
+    auto d = decompositions.find(k);
+    if (d == decompositions.end()) d = decompositions.emplace(k, switcher_.decompose(a.parts[1], k)).first;
+    out.push_back(rotate_decomposed(a, d->second, g));
+  }
   return out;
 }
 
@@ -326,62 +336,70 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
     }
   }
   std::vector<GaloisElement> gs;
-  bool any_key_switch = false;
   for (int s : steps) {
     gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
-    if (gs.back().value != 1) {
-      keys("rotate").galois_key(gs.back());  // fail on a missing key before any work
-      any_key_switch = true;
-    }
+    if (gs.back().value != 1) keys("rotate").galois_key(gs.back());  // fail before any work
   }
   const auto& ring = params_->ring();
   const Level level = a.level();
-  const ring::Basis qp = ring.qp_basis(level);
   const std::size_t n = params_->n();
-  const auto& p_mod_q = params_->tools().p_mod_q();
-  std::optional<rlwe::Decomposition> d;
-  if (any_key_switch) d = switcher_.decompose(a.parts[1]);
-  // acc[j] is written by its first product (no zeroing), then accumulated.
-  std::vector<std::array<RnsPoly, 2>> acc(sums.size());
+  // Per special-prime count k (the keys' own; a step 0 uses the level's): the decomposition of
+  // a.c1 and, for each sum, its accumulator over Q_l P_k, written by its first product.
+  std::map<std::size_t, rlwe::Decomposition> decompositions;
+  std::vector<std::map<std::size_t, std::array<RnsPoly, 2>>> acc(sums.size());
   for (std::size_t r = 0; r < steps.size(); ++r) {
     if (by_rotation[r].empty()) continue;
     // The rotation of a times P over Q_l P: sigma_g(P c0 + k0, k1) (P c over Q_l, 0 over P when
     // g is the identity).
     std::array<RnsPoly, 2> rot;
+    std::size_t k = params_->special_primes_at(level);
     if (gs[r].value == 1) {
+      const ring::Basis qp = ring.qp_basis(level, k);
       rot = {RnsPoly(n, qp, true), RnsPoly(n, qp, true)};
-      ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, rot[0]);
-      ring::mul_scalar_add_inplace(ring, a.parts[1], p_mod_q, rot[1]);
+      ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(k), rot[0]);
+      ring::mul_scalar_add_inplace(ring, a.parts[1], params_->tools().p_mod_q(k), rot[1]);
     } else {
-      auto [k0, k1] = switcher_.inner_product(*d, keys("rotate").galois_key(gs[r]));
-      ring::mul_scalar_add_inplace(ring, a.parts[0], p_mod_q, k0);
-      rot = {RnsPoly(n, qp, true, ring::Uninitialized{}), RnsPoly(n, qp, true, ring::Uninitialized{})};
-      ring::automorphism_ntt(ring, k0, gs[r], rot[0]);
-      ring::automorphism_ntt(ring, k1, gs[r], rot[1]);
+      const rlwe::SwitchingKey& key = keys("rotate").galois_key(gs[r]);
+      k = switcher_.specials(key);
+      auto d = decompositions.find(k);
+      if (d == decompositions.end()) d = decompositions.emplace(k, switcher_.decompose(a.parts[1], k)).first;
+      auto [k0, k1] = switcher_.inner_product(d->second, key);
+      ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(k), k0);
+      for (std::size_t part = 0; part < 2; ++part) {
+        rot[part] = RnsPoly(n, k0.basis(), true, ring::Uninitialized{});
+        ring::automorphism_ntt(ring, part == 0 ? k0 : k1, gs[r], rot[part]);
+      }
     }
     for (const auto& [j, values] : by_rotation[r]) {
-      const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots);
-      for (int part = 0; part < 2; ++part) {
-        RnsPoly& sum = acc[j][static_cast<std::size_t>(part)];
-        if (sum.limbs() == 0) {
-          sum = RnsPoly(n, qp, true, ring::Uninitialized{});
-          ring::mul(ring, pt.poly, rot[static_cast<std::size_t>(part)], sum);
+      const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots, k);
+      auto [it, first] = acc[j].try_emplace(k);
+      for (std::size_t part = 0; part < 2; ++part) {
+        RnsPoly& sum = it->second[part];
+        if (first) {
+          sum = RnsPoly(n, rot[part].basis(), true, ring::Uninitialized{});
+          ring::mul(ring, pt.poly, rot[part], sum);
         } else {
-          ring::mul_add_inplace(ring, pt.poly, rot[static_cast<std::size_t>(part)], sum);
+          ring::mul_add_inplace(ring, pt.poly, rot[part], sum);
         }
       }
     }
   }
   std::vector<Ciphertext> out;
   out.reserve(sums.size());
-  for (auto& [c0, c1] : acc) {
-    params_->tools().mod_down_inplace(c0);
-    params_->tools().mod_down_inplace(c1);
+  for (auto& by_k : acc) {
     Ciphertext c;
     c.slots = a.slots;
     c.scale = Scale{a.scale.value * plain_scale.value};
-    c.parts.push_back(std::move(c0));
-    c.parts.push_back(std::move(c1));
+    for (auto& [k, polys] : by_k) {
+      for (std::size_t part = 0; part < 2; ++part) {
+        params_->tools().mod_down_inplace(polys[part]);
+        if (c.parts.size() < 2) {
+          c.parts.push_back(std::move(polys[part]));
+        } else {
+          ring::add_inplace(ring, c.parts[part], polys[part]);
+        }
+      }
+    }
     out.push_back(std::move(c));
   }
   return out;

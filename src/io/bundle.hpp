@@ -1,4 +1,4 @@
-// Formats for what a bootstrapping server holds (format version 3, the container of format.hpp):
+// Formats for what a bootstrapping server holds (format version 4, the container of format.hpp):
 // the encapsulation keys of sparse-secret bootstrapping, and the evaluation bundle: everything a
 // server needs for one compiled network, in one file, bound to the plan it was generated for.
 //

@@ -1,4 +1,4 @@
-// The container shared by every fhecnn binary format (version 3), and the tight residue packing
+// The container shared by every fhecnn binary format (version 4), and the tight residue packing
 // used inside it. serialize.hpp is the public API; this header is exposed for tools and tests
 // that need to look inside a blob.
 //
@@ -51,8 +51,9 @@ enum class ObjectType : std::uint8_t {
 };
 
 inline constexpr char kMagic[4] = {'F', 'H', 'C', 'K'};
-// 2: key a_j expanded per (digit, prime); 3: Galois keys in output form (rlwe/keygen.hpp)
-inline constexpr std::uint32_t kFormatVersion = 3;
+// 2: key a_j expanded per (digit, prime); 3: Galois keys in output form (rlwe/keygen.hpp);
+// 4: switching keys over Params::key_basis (fewer special primes at low levels)
+inline constexpr std::uint32_t kFormatVersion = 4;
 inline constexpr std::size_t kHeaderBytes = 25;
 inline constexpr std::size_t kChecksumBytes = 32;
 inline constexpr std::size_t kLengthOffset = 17;

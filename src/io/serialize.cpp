@@ -104,7 +104,7 @@ void put_switching_key(ByteWriter& w, const rlwe::SwitchingKey& key, const Param
           digits, " digits");
   require(seeded || !key.compressed(), op, label,
           " is compressed (no a polynomials): it can only be written seeded");
-  const auto basis = params.ring().qp_basis(l);
+  const auto basis = params.key_basis(l);
   w.u32(static_cast<std::uint32_t>(l.value));
   w.u32(static_cast<std::uint32_t>(digits));
   w.u8(seeded ? kSeeded : kFull);
@@ -131,7 +131,7 @@ rlwe::SwitchingKey get_switching_key(ByteReader& r, const Params& params, const 
                        " needs ", expect);
   const bool seeded = read_flag(r, label + " encoding") == kSeeded;
   r.bytes(key.seed.data(), key.seed.size());
-  const auto basis = params.ring().qp_basis(key.max_level);
+  const auto basis = params.key_basis(key.max_level);
   for (std::size_t j = 0; j < expect; ++j) {
     const std::string digit = label + " digit " + std::to_string(j);
     key.b.push_back(read_ntt_poly(r, params, basis, digit + " b"));

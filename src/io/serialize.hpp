@@ -1,4 +1,4 @@
-// Versioned binary formats for parameters, keys, ciphertexts and plaintexts (format version 3).
+// Versioned binary formats for parameters, keys, ciphertexts and plaintexts (format version 4).
 //
 // Every blob is the container of format.hpp: magic "FHCK" + a type byte, the format version, the
 // parameter fingerprint, the payload length, the payload, and a SHA-256 of everything before it.

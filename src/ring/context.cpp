@@ -29,15 +29,20 @@ Basis RingContext::q_basis(Level level) const {
   return b;
 }
 
-Basis RingContext::p_basis() const {
-  Basis b(p_count());
+Basis RingContext::p_basis() const { return p_basis(p_count()); }
+
+Basis RingContext::p_basis(std::size_t specials) const {
+  require(specials <= p_count(), "select special primes", specials, " of ", p_count());
+  Basis b(specials);
   for (std::size_t j = 0; j < b.size(); ++j) b[j] = p_index(j);
   return b;
 }
 
-Basis RingContext::qp_basis(Level level) const {
+Basis RingContext::qp_basis(Level level) const { return qp_basis(level, p_count()); }
+
+Basis RingContext::qp_basis(Level level, std::size_t specials) const {
   Basis b = q_basis(level);
-  const Basis p = p_basis();
+  const Basis p = p_basis(specials);
   b.insert(b.end(), p.begin(), p.end());
   return b;
 }

@@ -38,8 +38,12 @@ class RingContext {
   Basis q_basis(Level level) const;
   // q_0..q_level, p_0..p_{K-1}.
   Basis qp_basis(Level level) const;
+  // q_0..q_level, p_0..p_{specials-1} (specials <= K).
+  Basis qp_basis(Level level, std::size_t specials) const;
   // p_0..p_{K-1}.
   Basis p_basis() const;
+  // p_0..p_{specials-1}.
+  Basis p_basis(std::size_t specials) const;
 
   // Permutation of NTT slots for X -> X^g: out[k] = in[perm[k]] (cached, thread-safe).
   const std::vector<std::uint32_t>& automorphism_permutation(GaloisElement g) const;

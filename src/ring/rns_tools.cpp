@@ -1,5 +1,6 @@
 #include "ring/rns_tools.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/error.hpp"
@@ -20,29 +21,30 @@ void sub_then_mul_scalar(u64* x, const u64* t, u64 s, std::size_t n, const math:
 
 RnsTools::RnsTools(const RingContext& ctx) : ctx_(ctx) {
   const std::size_t nq = ctx.q_count();
-  p_mod_q_.resize(nq);
-  p_inv_mod_q_.resize(nq);
-  for (std::size_t i = 0; i < nq; ++i) {
-    const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
-    u64 p = 1;
-    for (std::size_t j = 0; j < ctx.p_count(); ++j) {
-      p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, qi), qi);
-    }
-    p_mod_q_[i] = p;
-    p_inv_mod_q_[i] = ctx.p_count() ? math::inv_mod(p, qi) : 1;
-  }
-  // floor(P / 2) = (P - 1) / 2 (P odd) mod each prime m: (P mod m - 1) * 2^-1 mod m.
-  const auto half_p_mod = [&](const math::Modulus& m) {
-    u64 p = 1;
-    for (std::size_t j = 0; j < ctx.p_count(); ++j) {
+  // P_k mod m for P_k = p_0 ... p_{k-1}.
+  const auto p_mod = [&](std::size_t k, const math::Modulus& m) {
+    u64 p = 1 % m.value;
+    for (std::size_t j = 0; j < k; ++j) {
       p = math::mul_mod(p, math::reduce_64(ctx.modulus(ctx.p_index(j)).value, m), m);
     }
-    const u64 inv2 = (m.value + 1) / 2;
-    return math::mul_mod(math::sub_mod(p, 1 % m.value, m.value), inv2, m);
+    return p;
   };
-  half_p_mod_q_.resize(nq);
-  for (std::size_t i = 0; i < nq; ++i) half_p_mod_q_[i] = half_p_mod(ctx.modulus(static_cast<PrimeIndex>(i)));
-  for (std::size_t j = 0; j < ctx.p_count(); ++j) half_p_mod_p_.push_back(half_p_mod(ctx.modulus(ctx.p_index(j))));
+  // floor(P / 2) = (P - 1) / 2 (P odd) mod m: (P mod m - 1) * 2^-1 mod m.
+  const auto half_p_mod = [&](std::size_t k, const math::Modulus& m) {
+    const u64 inv2 = (m.value + 1) / 2;
+    return math::mul_mod(math::sub_mod(p_mod(k, m), 1 % m.value, m.value), inv2, m);
+  };
+  tables_.resize(ctx.p_count() + 1);
+  for (std::size_t k = 0; k < tables_.size(); ++k) {
+    SpecialTables& t = tables_[k];
+    for (std::size_t i = 0; i < nq; ++i) {
+      const auto& qi = ctx.modulus(static_cast<PrimeIndex>(i));
+      t.p_mod_q.push_back(p_mod(k, qi));
+      t.p_inv_mod_q.push_back(math::inv_mod(t.p_mod_q.back(), qi));
+      t.half_p_mod_q.push_back(half_p_mod(k, qi));
+    }
+    for (std::size_t j = 0; j < k; ++j) t.half_p_mod_p.push_back(half_p_mod(k, ctx.modulus(ctx.p_index(j))));
+  }
   qlast_inv_.resize(nq);
   for (std::size_t l = 1; l < nq; ++l) {
     qlast_inv_[l].resize(l);
@@ -65,12 +67,17 @@ const BasisConverter& RnsTools::converter(const Basis& from, const Basis& to) co
 
 RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t begin,
                          std::size_t end) const {
+  return mod_up(coeff, ntt, begin, end, ctx_.p_count());
+}
+
+RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t begin,
+                         std::size_t end, std::size_t specials) const {
   require(!coeff.is_ntt() && ntt.is_ntt(), "mod up", "needs the coefficient and NTT forms");
   require(begin < end && end <= coeff.limbs(), "mod up", "digit [", begin, ", ", end,
           ") outside ", coeff.limbs(), " limbs");
   const Level level{static_cast<int>(coeff.limbs()) - 1};
   const std::size_t n = ctx_.n();
-  RnsPoly out(n, ctx_.qp_basis(level), true, Uninitialized{});
+  RnsPoly out(n, ctx_.qp_basis(level, specials), true, Uninitialized{});
   Basis from(coeff.basis().begin() + static_cast<long>(begin),
              coeff.basis().begin() + static_cast<long>(end));
   // Targets: the Q_l primes outside the digit, then P (one cached converter per digit and level).
@@ -97,26 +104,31 @@ RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t b
 }
 
 void RnsTools::mod_down_inplace(RnsPoly& x) const {
-  const std::size_t k = ctx_.p_count();
-  require(x.is_ntt() && x.limbs() > k, "mod down", "needs an NTT-form polynomial over Q_l P");
+  const auto is_special = [&](PrimeIndex i) { return static_cast<std::size_t>(i) >= ctx_.q_count(); };
+  const std::size_t k = static_cast<std::size_t>(
+      std::count_if(x.basis().begin(), x.basis().end(), is_special));
+  require(x.is_ntt() && k >= 1 && x.limbs() > k, "mod down",
+          "needs an NTT-form polynomial over Q_l P");
   const std::size_t nq = x.limbs() - k, n = ctx_.n();
   for (std::size_t j = 0; j < k; ++j) {
-    require(x.basis()[nq + j] == ctx_.p_index(j), "mod down", "last limbs are not P");
+    require(x.basis()[nq + j] == ctx_.p_index(j), "mod down", "last limbs are not p_0..p_",
+            k - 1);
   }
+  const SpecialTables& tables = tables_[k];
   // t = x mod P in coefficient form, extended to Q_l.
   // Round instead of floor: t = [x + P/2]_P - P/2 (exact conversion), so (x - t) / P = round(x / P).
-  RnsPoly tp(n, ctx_.p_basis(), false, Uninitialized{});
+  RnsPoly tp(n, ctx_.p_basis(k), false, Uninitialized{});
 #pragma omp parallel for schedule(static)
   for (long jl = 0; jl < static_cast<long>(k); ++jl) {
     const auto j = static_cast<std::size_t>(jl);
     u64* v = tp.limb(j);
     std::memcpy(v, x.limb(nq + j), n * sizeof(u64));
     math::ntt_inverse(ctx_.ntt(ctx_.p_index(j)), v);
-    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = half_p_mod_p_[j];
+    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = tables.half_p_mod_p[j];
     for (std::size_t c = 0; c < n; ++c) v[c] = math::add_mod(v[c], h, pj);
   }
   Basis q_full = ctx_.q_basis(ctx_.max_level());
-  const BasisConverter& conv = converter(ctx_.p_basis(), q_full);
+  const BasisConverter& conv = converter(ctx_.p_basis(k), q_full);
   RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false, Uninitialized{});
   std::vector<const u64*> in(k);
   for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
@@ -128,10 +140,10 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (long i = 0; i < static_cast<long>(nq); ++i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     u64* ti = t.limb(i);
-    const u64 h = half_p_mod_q_[i];
+    const u64 h = tables.half_p_mod_q[i];
     for (std::size_t c = 0; c < n; ++c) ti[c] = math::sub_mod(ti[c], h, q.value);
     math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), ti);
-    sub_then_mul_scalar(x.limb(i), ti, p_inv_mod_q_[i], n, q);
+    sub_then_mul_scalar(x.limb(i), ti, tables.p_inv_mod_q[i], n, q);
   }
 }
 

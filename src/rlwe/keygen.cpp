@@ -62,7 +62,7 @@ PublicKey KeyGenerator::gen_public_key(const SecretKey& sk) const {
 RnsPoly expand_key_a(const Params& params, const ring::Seed& seed, std::size_t digit,
                      Level max_level) {
   const auto& ring = params.ring();
-  const ring::Basis basis = ring.qp_basis(max_level);
+  const ring::Basis basis = params.key_basis(max_level);
   RnsPoly a(params.n(), basis, true, ring::Uninitialized{});
 #pragma omp parallel for schedule(static)
   for (long i = 0; i < static_cast<long>(basis.size()); ++i) {
@@ -80,19 +80,12 @@ SwitchingKey KeyGenerator::gen_switching_key(const SecretKey& sk, const RnsPoly&
 SwitchingKey KeyGenerator::gen_switching_key_to(const RnsPoly& s_to, const RnsPoly& s_from,
                                                 Level max_level) const {
   const auto& ring = params_->ring();
-  const auto basis = ring.qp_basis(max_level);
+  const auto basis = params_->key_basis(max_level);
   const RnsPoly s = s_to.select(basis);
   const RnsPoly sf = s_from.select(basis);
-  // P mod q_i for the gadget term.
-  std::vector<ring::u64> p_mod(max_level.limbs());
-  for (std::size_t i = 0; i < p_mod.size(); ++i) {
-    const auto& qi = ring.modulus(static_cast<ring::PrimeIndex>(i));
-    ring::u64 p = 1;
-    for (std::size_t j = 0; j < ring.p_count(); ++j) {
-      p = math::mul_mod(p, math::reduce_64(ring.modulus(ring.p_index(j)).value, qi), qi);
-    }
-    p_mod[i] = p;
-  }
+  // P mod q_i for the gadget term, P = the special primes of the key's level.
+  const auto& p_mod =
+      params_->tools().p_mod_q(params_->special_primes_at(max_level));
   SwitchingKey key;
   key.max_level = max_level;
   key.seed = ring::random_seed();

@@ -13,17 +13,23 @@ using ring::RnsPoly;
 
 KeySwitcher::KeySwitcher(ParamsPtr params) : params_(std::move(params)) {}
 
-Decomposition KeySwitcher::decompose(const RnsPoly& c) const {
+Decomposition KeySwitcher::decompose(const RnsPoly& c, std::size_t specials) const {
   require(c.is_ntt(), "key switch", "input must be in NTT form");
+  require(specials >= 1 && specials <= params_->p_primes().size(), "key switch", specials,
+          " special primes requested, the parameters have ", params_->p_primes().size());
   const Level level{static_cast<int>(c.limbs()) - 1};
   RnsPoly coeff = c;
   ring::from_ntt(params_->ring(), coeff);
-  Decomposition d{level, {}};
+  Decomposition d{level, specials, {}};
   for (std::size_t j = 0; j < params_->digits_at(level); ++j) {
     const auto [begin, end] = params_->digit_range(j, level);
-    d.digits.push_back(params_->tools().mod_up(coeff, c, begin, end));
+    d.digits.push_back(params_->tools().mod_up(coeff, c, begin, end, specials));
   }
   return d;
+}
+
+std::size_t KeySwitcher::specials(const SwitchingKey& key) const {
+  return params_->special_primes_at(key.max_level);
 }
 
 namespace {
@@ -75,8 +81,10 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
           key.max_level.value, " but the ciphertext is at level ", d.level.value);
   require(key.digits() >= d.digits.size(), "key switch", "key has ", key.digits(),
           " digits, needs ", d.digits.size());
+  require(specials(key) == d.specials, "key switch", "the key uses ", specials(key),
+          " special primes, the decomposition ", d.specials);
   const auto& ring = params_->ring();
-  const auto basis = ring.qp_basis(d.level);
+  const auto basis = ring.qp_basis(d.level, d.specials);
   const std::size_t n = params_->n(), nq = d.level.limbs();
   const std::size_t key_p_offset = key.max_level.limbs();
   RnsPoly r0(n, basis, true, ring::Uninitialized{}), r1(n, basis, true, ring::Uninitialized{});
@@ -103,7 +111,7 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,
 }
 
 std::pair<RnsPoly, RnsPoly> KeySwitcher::switch_key(const RnsPoly& c, const SwitchingKey& key) const {
-  return apply(decompose(c), key);
+  return apply(decompose(c, specials(key)), key);
 }
 
 }  // namespace fhecnn::rlwe

@@ -11,9 +11,10 @@
 
 namespace fhecnn::rlwe {
 
-// Digits of a polynomial extended to Q_l P (NTT form).
+// Digits of a polynomial extended to Q_l P (NTT form), P = p_0..p_{specials-1}.
 struct Decomposition {
   Level level;
+  std::size_t specials = 0;
   std::vector<ring::RnsPoly> digits;
 };
 
@@ -21,15 +22,19 @@ class KeySwitcher {
  public:
   explicit KeySwitcher(ParamsPtr params);
 
-  // ModUp of every digit of c (over q_0..q_l, NTT form).
-  // Cost: (l + 1) inverse NTTs + digits * (l + 1 + K - alpha) forward NTTs.
-  Decomposition decompose(const ring::RnsPoly& c) const;
+  // ModUp of every digit of c (over q_0..q_l, NTT form) to Q_l P, P the first `specials`
+  // special primes: specials(key) for the keys it will be used with.
+  // Cost: (l + 1) inverse NTTs + digits * (l + 1 + specials - alpha) forward NTTs.
+  Decomposition decompose(const ring::RnsPoly& c, std::size_t specials) const;
+  // The special primes a key works with: those of its max level (Params::special_primes_at).
+  std::size_t specials(const SwitchingKey& key) const;
 
   // (d0, d1) over q_0..q_l with d0 + d1 t ~= c s' where s' is the key's source secret, t its
   // target secret and c the decomposed polynomial. For a Galois key (output form, t =
   // sigma_g^-1(s), s' = s) the caller applies sigma_g to (c0 + d0, d1): one automorphism of two
   // polynomials per rotation, however many digits the decomposition has.
-  // Throws InvalidArgument if the key was generated below the decomposition's level.
+  // Throws InvalidArgument if the key was generated below the decomposition's level or the
+  // decomposition was made for other special primes than the key's.
   std::pair<ring::RnsPoly, ring::RnsPoly> apply(const Decomposition& d,
                                                 const SwitchingKey& key) const;
 
@@ -38,7 +43,7 @@ class KeySwitcher {
   std::pair<ring::RnsPoly, ring::RnsPoly> inner_product(const Decomposition& d,
                                                         const SwitchingKey& key) const;
 
-  // decompose + apply.
+  // decompose (for the key's special primes) + apply.
   std::pair<ring::RnsPoly, ring::RnsPoly> switch_key(const ring::RnsPoly& c,
                                                      const SwitchingKey& key) const;
 

@@ -149,6 +149,36 @@ void validate(const ParamsLiteral& lit) {
 
 }  // namespace
 
+namespace {
+
+// Params::special_primes_at for every level (see there).
+std::vector<std::size_t> special_primes_by_level(const ParamsLiteral& lit,
+                                                 const std::vector<ring::u64>& q,
+                                                 const std::vector<ring::u64>& p,
+                                                 const std::vector<std::size_t>& digit_begin) {
+  const auto bits = [](ring::u64 x) { return std::log2(static_cast<double>(x)); };
+  double log_p = 0;
+  for (auto x : p) log_p += bits(x);
+  std::vector<std::size_t> out(q.size(), p.size());
+  if (lit.digit_bits <= 0 || p.empty()) return out;
+  const double margin = log_p - lit.digit_bits;
+  for (std::size_t level = 0; level < q.size(); ++level) {
+    double widest = 0;  // bits of the largest digit at this level
+    for (std::size_t j = 0; j + 1 < digit_begin.size() && digit_begin[j] <= level; ++j) {
+      double d = 0;
+      for (std::size_t i = digit_begin[j]; i < std::min(digit_begin[j + 1], level + 1); ++i) d += bits(q[i]);
+      widest = std::max(widest, d);
+    }
+    double have = 0;
+    std::size_t k = 0;
+    while (k < p.size() && have - widest < margin) have += bits(p[k++]);
+    out[level] = std::max<std::size_t>(k, 1);
+  }
+  return out;
+}
+
+}  // namespace
+
 Params::Params(const ParamsLiteral& lit) : lit_(lit) {}
 
 std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
@@ -175,14 +205,24 @@ std::shared_ptr<const Params> Params::create(const ParamsLiteral& lit) {
           "not 128-bit secure (", p->security_.reason,
           "); set allow_insecure only for tests and demos");
   p->fingerprint_ = fingerprint_of(lit, p->q_, p->p_);
+  p->specials_ = special_primes_by_level(lit, p->q_, p->p_, p->digit_begin_);
   p->ring_ = std::make_unique<ring::RingContext>(LogN{lit.log_n}, p->q_, p->p_);
   p->tools_ = std::make_unique<ring::RnsTools>(*p->ring_);
   return p;
 }
 
 std::size_t Params::switching_key_bytes(Level level) const {
-  const std::size_t limbs = static_cast<std::size_t>(level.value) + 1 + p_.size();
-  return digits_at(level) * 2 * limbs * n() * sizeof(ring::u64);
+  return digits_at(level) * 2 * key_basis(level).size() * n() * sizeof(ring::u64);
+}
+
+std::size_t Params::special_primes_at(Level level) const {
+  require(level.value >= 0 && level <= max_level(), "select special primes", level,
+          " is outside [0, ", max_level().value, "]");
+  return specials_[static_cast<std::size_t>(level.value)];
+}
+
+ring::Basis Params::key_basis(Level level) const {
+  return ring_->qp_basis(level, special_primes_at(level));
 }
 
 std::size_t Params::digits_at(Level level) const {

@@ -70,8 +70,17 @@ class Params {
   std::size_t digits_at(Level level) const;
   // Limb range [begin, end) of digit j at `level`.
   std::pair<std::size_t, std::size_t> digit_range(std::size_t j, Level level) const;
+  // Special primes p_0..p_{k-1} that key switching uses at `level` (and that keys generated up to
+  // `level` carry). With digit_bits > 0, the fewest whose product P_k keeps the preset's margin
+  // over the largest digit at that level: log2 P_k - log2(digit) >= log2 P - digit_bits (so the
+  // key-switching noise stays at its top-level size while low levels switch over far fewer
+  // primes: boot_n16 uses 3 of its 7 at levels 0..2). Otherwise all K.
+  std::size_t special_primes_at(Level level) const;
+  // q_0..q_level, p_0..p_{special_primes_at(level) - 1}: the basis of a switching key generated up
+  // to `level` and of a decomposition at `level`.
+  ring::Basis key_basis(Level level) const;
   // In-memory bytes of a switching key generated up to `level` (digits_at(level) pairs of
-  // polynomials over level + 1 + |P| primes).
+  // polynomials over key_basis(level)).
   std::size_t switching_key_bytes(Level level) const;
 
   const std::vector<ring::u64>& q_primes() const { return q_; }
@@ -98,6 +107,7 @@ class Params {
   ParamsLiteral lit_;
   std::vector<ring::u64> q_, p_;
   std::vector<std::size_t> digit_begin_;  // first limb of each digit at the top level, then L + 1
+  std::vector<std::size_t> specials_;     // special_primes_at(level), by level
   SecurityCheck security_;
   std::uint64_t fingerprint_ = 0;
   std::unique_ptr<ring::RingContext> ring_;

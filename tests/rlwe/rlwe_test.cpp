@@ -124,6 +124,51 @@ TEST(Keys, KeysLimitedToALevelAreSmallerAndRefuseHigherLevels) {
   EXPECT_GT(testing::min_bits(expect, got), 20.0);
 }
 
+// With digits grouped by bits, low levels switch keys over only the special primes their digits
+// need (boot_n16's chain: 3 of 7 at levels 1-2), so low-level keys are smaller; keys of
+// different levels mix in one hoisted rotation and one rotation sum.
+TEST(Keys, LowLevelKeysUseFewerSpecialPrimes) {
+  const auto params = Params::create(ckks::presets::insecure_boot_shape(12));
+  EXPECT_EQ(params->special_primes_at(params->max_level()), 7u);
+  EXPECT_EQ(params->special_primes_at(Level{19}), 7u);  // 3 digits of up to 320 bits
+  EXPECT_EQ(params->special_primes_at(Level{6}), 7u);   // 1 digit of 286 bits
+  EXPECT_EQ(params->special_primes_at(Level{2}), 3u);   // 1 digit of 126 bits
+  EXPECT_EQ(params->special_primes_at(Level{0}), 2u);
+  EXPECT_EQ(params->key_basis(Level{2}).size(), 6u);
+  EXPECT_EQ(params->switching_key_bytes(Level{2}), 2 * 6 * params->n() * sizeof(ring::u64));
+  EXPECT_EQ(Params::create(ckks::presets::insecure_test(11, 6, 3))->special_primes_at(Level{0}),
+            Params::create(ckks::presets::insecure_test(11, 6, 3))->p_primes().size());
+
+  CkksEnv env(ckks::presets::insecure_boot_shape(12), {}, false);
+  KeyGenerator kg(env.params);
+  const std::size_t slots = 2048;
+  const GaloisElement g1 = env.params->rotation_element(RotationStep{1}, slots);
+  const GaloisElement g5 = env.params->rotation_element(RotationStep{5}, slots);
+  EvaluationKeys keys;
+  keys.add_galois_key(g1, kg.gen_galois_key(env.sk, g1, Level{2}));  // 3 special primes
+  keys.add_galois_key(g5, kg.gen_galois_key(env.sk, g5));           // 7
+  EXPECT_LT(keys.galois_key(g1).bytes() * 4, keys.galois_key(g5).bytes());
+  const ckks::Evaluator eval(env.params, &keys);
+  const auto v = testing::random_complex(slots, 1, 7);
+  auto ct = env.encrypt(v);
+  eval.drop_to_level_inplace(ct, Level{2});
+  const auto rotated = [&](int k) {
+    std::vector<ckks::Complex> r(slots);
+    for (std::size_t i = 0; i < slots; ++i) r[i] = v[(i + static_cast<std::size_t>(k)) % slots];
+    return r;
+  };
+  EXPECT_GT(testing::min_bits(rotated(1), env.decrypt(eval.rotate(ct, RotationStep{1}))), 20.0);
+  const auto hoisted = eval.rotate_hoisted(ct, {1, 5, 0});
+  EXPECT_GT(testing::min_bits(rotated(1), env.decrypt(hoisted[0])), 20.0);
+  EXPECT_GT(testing::min_bits(rotated(5), env.decrypt(hoisted[1])), 20.0);
+  const std::vector<ckks::Complex> ones(slots, ckks::Complex(1.0, 0.0));
+  const auto sum = eval.rotate_multiply_sums(ct, {1, 5, 0}, {{{0, ones}, {1, ones}, {2, ones}}},
+                                             Scale::from_log2(20));
+  std::vector<ckks::Complex> expect(slots);
+  for (std::size_t i = 0; i < slots; ++i) expect[i] = rotated(1)[i] + rotated(5)[i] + v[i];
+  EXPECT_GT(testing::min_bits(expect, env.decrypt(sum[0])), 18.0);
+}
+
 TEST(Keys, CompressedKeysHalveMemoryAndSwitchBitExactly) {
   CkksEnv env(ckks::presets::insecure_test(11, 6, 3), {}, false);
   KeyGenerator kg(env.params);
