@@ -4,7 +4,6 @@
 #include <array>
 #include <cmath>
 #include <map>
-#include <optional>
 
 #include "common/error.hpp"
 #include "math/vecops.hpp"
@@ -296,6 +295,37 @@ Ciphertext Evaluator::conjugate(const Ciphertext& a) const {
   return apply_galois(a, params_->conjugation_element());
 }
 
+const rlwe::Decomposition& Evaluator::decomposition(const Ciphertext& a, const rlwe::SwitchingKey& key,
+                                                   Decompositions& cache) const {
+  const std::size_t k = switcher_.specials(key);
+  auto it = cache.find(k);
+  if (it == cache.end()) it = cache.emplace(k, switcher_.decompose(a.parts[1], k)).first;
+  return it->second;
+}
+
+std::array<RnsPoly, 2> Evaluator::rotation_times_p(const Ciphertext& a, GaloisElement g,
+                                                   Decompositions& cache) const {
+  const auto& ring = params_->ring();
+  const std::size_t n = params_->n();
+  std::array<RnsPoly, 2> rot;
+  if (g.value == 1) {  // P a: P c over Q_l, 0 over P
+    const std::size_t k = params_->special_primes_at(a.level());
+    for (std::size_t part = 0; part < 2; ++part) {
+      rot[part] = RnsPoly(n, ring.qp_basis(a.level(), k), true);
+      ring::mul_scalar_add_inplace(ring, a.parts[part], params_->tools().p_mod_q(k), rot[part]);
+    }
+    return rot;
+  }
+  const rlwe::SwitchingKey& key = keys("rotate").galois_key(g);
+  auto [k0, k1] = switcher_.inner_product(decomposition(a, key, cache), key);
+  ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(switcher_.specials(key)), k0);
+  for (std::size_t part = 0; part < 2; ++part) {
+    rot[part] = RnsPoly(n, k0.basis(), true, ring::Uninitialized{});
+    ring::automorphism_ntt(ring, part == 0 ? k0 : k1, g, rot[part]);
+  }
+  return rot;
+}
+
 std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
                                                   const std::vector<int>& steps) const {
   require(a.size() == 2, "rotate", "ciphertext must be relinearized first");
@@ -304,7 +334,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
     gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
     if (gs.back().value != 1) keys("rotate").galois_key(gs.back());
   }
-  std::map<std::size_t, rlwe::Decomposition> decompositions;  // by the keys' special primes
+  Decompositions decompositions;
   std::vector<Ciphertext> out;
   out.reserve(steps.size());
   for (GaloisElement g : gs) {
@@ -312,10 +342,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
       out.push_back(a);
       continue;
     }
-    const std::size_t k = switcher_.specials(keys("rotate").galois_key(g));
-    auto d = decompositions.find(k);
-    if (d == decompositions.end()) d = decompositions.emplace(k, switcher_.decompose(a.parts[1], k)).first;
-    out.push_back(rotate_decomposed(a, d->second, g));
+    out.push_back(rotate_decomposed(a, decomposition(a, keys("rotate").galois_key(g), decompositions), g));
   }
   return out;
 }
@@ -345,31 +372,12 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
   const std::size_t n = params_->n();
   // Per special-prime count k (the keys' own; a step 0 uses the level's): the decomposition of
   // a.c1 and, for each sum, its accumulator over Q_l P_k, written by its first product.
-  std::map<std::size_t, rlwe::Decomposition> decompositions;
+  Decompositions decompositions;
   std::vector<std::map<std::size_t, std::array<RnsPoly, 2>>> acc(sums.size());
   for (std::size_t r = 0; r < steps.size(); ++r) {
     if (by_rotation[r].empty()) continue;
-    // The rotation of a times P over Q_l P: sigma_g(P c0 + k0, k1) (P c over Q_l, 0 over P when
-    // g is the identity).
-    std::array<RnsPoly, 2> rot;
-    std::size_t k = params_->special_primes_at(level);
-    if (gs[r].value == 1) {
-      const ring::Basis qp = ring.qp_basis(level, k);
-      rot = {RnsPoly(n, qp, true), RnsPoly(n, qp, true)};
-      ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(k), rot[0]);
-      ring::mul_scalar_add_inplace(ring, a.parts[1], params_->tools().p_mod_q(k), rot[1]);
-    } else {
-      const rlwe::SwitchingKey& key = keys("rotate").galois_key(gs[r]);
-      k = switcher_.specials(key);
-      auto d = decompositions.find(k);
-      if (d == decompositions.end()) d = decompositions.emplace(k, switcher_.decompose(a.parts[1], k)).first;
-      auto [k0, k1] = switcher_.inner_product(d->second, key);
-      ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(k), k0);
-      for (std::size_t part = 0; part < 2; ++part) {
-        rot[part] = RnsPoly(n, k0.basis(), true, ring::Uninitialized{});
-        ring::automorphism_ntt(ring, part == 0 ? k0 : k1, gs[r], rot[part]);
-      }
-    }
+    const std::array<RnsPoly, 2> rot = rotation_times_p(a, gs[r], decompositions);
+    const std::size_t k = rot[0].limbs() - level.limbs();  // its special primes
     for (const auto& [j, values] : by_rotation[r]) {
       const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots, k);
       auto [it, first] = acc[j].try_emplace(k);

@@ -9,6 +9,8 @@
 // All methods are const and safe to call concurrently.
 #pragma once
 
+#include <array>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -97,6 +99,15 @@ class Evaluator {
                            GaloisElement g) const;
   Ciphertext rotate_decomposed(const Ciphertext& a, const rlwe::Decomposition& d,
                                GaloisElement g) const;
+  // Decompositions of one ciphertext's c1, by special-prime count (keys of different levels).
+  using Decompositions = std::map<std::size_t, rlwe::Decomposition>;
+  // The decomposition of a.parts[1] for `key`'s special primes, made on first use.
+  const rlwe::Decomposition& decomposition(const Ciphertext& a, const rlwe::SwitchingKey& key,
+                                           Decompositions& cache) const;
+  // P sigma_g(a) over Q_l P_k before its ModDown: sigma_g(P c0 + k0, k1) with (k0, k1) the key
+  // switch's inner product (k = the key's special primes), or P a for g = 1 (k = the level's).
+  std::array<ring::RnsPoly, 2> rotation_times_p(const Ciphertext& a, GaloisElement g,
+                                                Decompositions& cache) const;
   void align(Ciphertext& a, const Ciphertext& b, const char* op) const;
   const rlwe::KeyProvider& keys(const char* op) const;
   // out = a * round(c * const_scale) (or out += ... when accumulate), on the lower level of
