@@ -193,14 +193,16 @@ typename B::Value linear_transform(B& b, const typename B::Value& x, const Linea
   // (rotate_mul_sums: on CKKS one ModDown per giant, not per baby).
   std::vector<RotationStep> steps;
   for (int s : t.baby_steps()) steps.push_back(RotationStep{s});
+  // Diagonals of a full-length period are used in place; shorter ones are tiled.
   std::vector<std::vector<Complex>> tiled;
-  tiled.reserve(t.diagonals());  // no reallocation: the terms point into it
+  tiled.reserve(t.slots() == t.period() ? 0 : t.diagonals());  // the terms point into it
   std::vector<std::vector<RotationTerm>> terms;
   for (const auto& giant : t.giants()) {
     terms.emplace_back();
     for (const auto& term : giant.terms) {
-      tiled.push_back(tile(term.diagonal, t.slots()));
-      terms.back().push_back(RotationTerm{term.baby, &tiled.back()});
+      const std::vector<Complex>* values = &term.diagonal;
+      if (t.slots() != t.period()) values = &tiled.emplace_back(tile(term.diagonal, t.slots()));
+      terms.back().push_back(RotationTerm{term.baby, values});
     }
   }
   std::vector<Value> inner = rotate_mul_sums(b, x, steps, terms, plain_scale);

@@ -154,16 +154,19 @@ std::size_t Encoder::check_slots(std::size_t slots, std::size_t count) const {
 
 Plaintext Encoder::encode(std::span<const Complex> values, Level level, Scale scale,
                           std::size_t slots) const {
-  require(level.value >= 0 && level <= params_->max_level(), "encode", level,
-          " is outside [0, ", params_->max_level().value, "]");
+  check_level(level);
   return encode_on(values, params_->ring().q_basis(level), scale, slots);
 }
 
 Plaintext Encoder::encode_extended(std::span<const Complex> values, Level level, Scale scale,
                                    std::size_t slots, std::size_t specials) const {
+  check_level(level);
+  return encode_on(values, params_->ring().qp_basis(level, specials), scale, slots);
+}
+
+void Encoder::check_level(Level level) const {
   require(level.value >= 0 && level <= params_->max_level(), "encode", level,
           " is outside [0, ", params_->max_level().value, "]");
-  return encode_on(values, params_->ring().qp_basis(level, specials), scale, slots);
 }
 
 Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis& basis,

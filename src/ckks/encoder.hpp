@@ -45,6 +45,7 @@ class Encoder {
 
  private:
   std::size_t check_slots(std::size_t slots, std::size_t count) const;
+  void check_level(Level level) const;
   Plaintext encode_on(std::span<const Complex> values, const ring::Basis& basis, Scale scale,
                       std::size_t slots) const;
   rlwe::ParamsPtr params_;

@@ -3,8 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <exception>
 
 #include "common/error.hpp"

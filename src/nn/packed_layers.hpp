@@ -158,7 +158,8 @@ class ShortcutPlan : public MaskedMovePlan {
 // Output: Layout::vector(channels): factor * mean of channel c at slot c, zeros elsewhere.
 class AvgPoolPlan : public MaskedMovePlan {
  public:
-  // factor: B in a network normalised by 1/B (restores the true scale); must be finite.
+  // factor: B in a network normalised by 1/B restores the true scale (the packed executor passes
+  // B * logit_unit); must be finite.
   AvgPoolPlan(const Layout& in, double factor);
 };
 

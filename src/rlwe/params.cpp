@@ -147,10 +147,6 @@ void validate(const ParamsLiteral& lit) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // Params::special_primes_at for every level (see there).
 std::vector<std::size_t> special_primes_by_level(const ParamsLiteral& lit,
                                                  const std::vector<ring::u64>& q,

@@ -74,7 +74,7 @@ class Params {
   // `level` carry). With digit_bits > 0, the fewest whose product P_k keeps the preset's margin
   // over the largest digit at that level: log2 P_k - log2(digit) >= log2 P - digit_bits (so the
   // key-switching noise stays at its top-level size while low levels switch over far fewer
-  // primes: boot_n16 uses 3 of its 7 at levels 0..2). Otherwise all K.
+  // primes: boot_n16 uses 2 of its 7 at level 0, 3 at levels 1-2). Otherwise all K.
   std::size_t special_primes_at(Level level) const;
   // q_0..q_level, p_0..p_{special_primes_at(level) - 1}: the basis of a switching key generated up
   // to `level` and of a decomposition at `level`.
