@@ -1,5 +1,7 @@
 // NTT kernels, single-threaded: every kernel available on this CPU, across ring sizes.
 //   ntt_forward/<kernel>/q<bits>/logn:<L>, ntt_inverse/...   n = 2^12 .. 2^17
+//   ntt_forward_sparse/<kernel>/q<bits>/logn:16/gap:<G>      a(X) = b(X^G), G = 1 .. 8 (G = 1 is
+//                                                           the full transform, for the ratio)
 // Element-wise, dot-product and wide-prime kernels: bench_math_kernels (math_kernels_bench.cpp).
 // Medians: bench_math_ntt --benchmark_repetitions=7 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -66,6 +68,21 @@ void register_ntt() {
                                        auto& e = ntt_env(log_n, bits);
                                        for (auto _ : st) {
                                          ntt_inverse(e.tables, e.data.data(), k);
+                                         benchmark::ClobberMemory();
+                                       }
+                                     })
+            ->Unit(benchmark::kMicrosecond);
+      }
+    }
+    for (NttKernel k : available_kernels(ntt_env(16, bits).tables)) {
+      for (std::size_t gap : {1, 2, 4, 8}) {
+        const std::string tag = to_string(k) + "/q" + std::to_string(bits) +
+                                "/logn:16/gap:" + std::to_string(gap);
+        benchmark::RegisterBenchmark(("ntt_forward_sparse/" + tag).c_str(),
+                                     [=](benchmark::State& st) {
+                                       auto& e = ntt_env(16, bits);
+                                       for (auto _ : st) {
+                                         ntt_forward_sparse(e.tables, e.data.data(), gap, k);
                                          benchmark::ClobberMemory();
                                        }
                                      })

@@ -183,7 +183,9 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
   special_ifft(v);
   const std::size_t n = params_->n(), gap = n / (2 * slots);
   const auto& ring = params_->ring();
-  // Each limb is zeroed, filled and transformed by one thread while it is in cache.
+  // The polynomial is b(X^gap) with b's 2 slots coefficients (real parts, then imaginary):
+  // each limb gets b's residues and a transform of size 2 slots (math::ntt_forward_sparse),
+  // by one thread while it is in cache.
   Plaintext pt{ring::RnsPoly(n, basis, true, ring::Uninitialized{}), scale, slots};
   // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
   std::vector<std::int64_t> ints(2 * slots);
@@ -197,20 +199,16 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
   for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
     const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
-    std::fill(x, x + n, ring::u64{0});
     if (small) {
       const SignedReducer r(q.value);
-      for (std::size_t k = 0; k < slots; ++k) {
-        x[k * gap] = r(ints[k]);
-        x[k * gap + n / 2] = r(ints[k + slots]);
-      }
+      for (std::size_t k = 0; k < 2 * slots; ++k) x[k] = r(ints[k]);
     } else {
       for (std::size_t k = 0; k < slots; ++k) {
-        x[k * gap] = real_to_residue(s * v[k].real(), q);
-        x[k * gap + n / 2] = real_to_residue(s * v[k].imag(), q);
+        x[k] = real_to_residue(s * v[k].real(), q);
+        x[k + slots] = real_to_residue(s * v[k].imag(), q);
       }
     }
-    math::ntt_forward(ring.ntt(basis[static_cast<std::size_t>(il)]), x);
+    math::ntt_forward_sparse(ring.ntt(basis[static_cast<std::size_t>(il)]), x, gap);
   }
   return pt;
 }

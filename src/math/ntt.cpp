@@ -1,5 +1,7 @@
 #include "math/ntt.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "math/cpu.hpp"
 #include "math/primes.hpp"
@@ -112,8 +114,10 @@ std::vector<NttKernel> available_kernels(const NttTables& t) {
 
 namespace detail {
 
-void ntt_forward_reference(const NttTables& t, u64* a) {
-  const std::size_t n = t.n();
+void ntt_forward_reference(const NttTables& t, u64* a) { ntt_forward_reference(t, a, t.log_n()); }
+
+void ntt_forward_reference(const NttTables& t, u64* a, int log_size) {
+  const std::size_t n = std::size_t{1} << log_size;
   const u64 q = t.modulus().value, two_q = 2 * q;
   const u64* w = t.fwd_roots().data();
   const u64* ws = t.fwd_roots_shoup().data();
@@ -176,6 +180,56 @@ void ntt_forward(const NttTables& t, u64* a, NttKernel k) {
   }
   fail("run forward NTT", "kernel ", to_string(k), " is not available for n = ", t.n(),
        ", q = ", t.modulus().value, " on this CPU (", describe_cpu_features(), ")");
+}
+
+namespace {
+
+int log_gap(const NttTables& t, std::size_t gap) {
+  require(gap >= 1 && gap <= t.n() / 2 && (gap & (gap - 1)) == 0, "run sparse forward NTT",
+          "gap ", gap, " is not a power of two in [1, ", t.n() / 2, "]");
+  return __builtin_ctzll(gap);
+}
+
+// a[r] = a[r >> lg] for r in [0, n), in place: entry i (read before it is overwritten, as
+// blocks go from the top down and i <= i * gap) fills the block [i * gap, (i + 1) * gap).
+template <std::size_t Gap>
+void replicate_fixed(u64* a, std::size_t n) {
+  for (std::size_t i = n / Gap; i-- > 0;) {
+    const u64 v = a[i];
+    for (std::size_t j = 0; j < Gap; ++j) a[i * Gap + j] = v;
+  }
+}
+
+void replicate(u64* a, std::size_t n, int lg) {
+  switch (lg) {
+    case 1: return replicate_fixed<2>(a, n);
+    case 2: return replicate_fixed<4>(a, n);
+    case 3: return replicate_fixed<8>(a, n);
+    case 4: return replicate_fixed<16>(a, n);
+    default:
+      for (std::size_t i = n >> lg; i-- > 0;) std::fill_n(a + (i << lg), std::size_t{1} << lg, a[i]);
+  }
+}
+
+}  // namespace
+
+void ntt_forward_sparse(const NttTables& t, u64* a, std::size_t gap) {
+  ntt_forward_sparse(t, a, gap, t.best_kernel());
+}
+
+void ntt_forward_sparse(const NttTables& t, u64* a, std::size_t gap, NttKernel k) {
+  const int lg = log_gap(t, gap);
+  if (lg == 0) return ntt_forward(t, a, k);
+  const int log_size = t.log_n() - lg;
+  bool done = false;
+  if (k != NttKernel::Reference && (k == t.best_kernel() || kernel_runs_here(t, k))) {
+    done = detail::ntt_forward_avx512(t, a, k == NttKernel::Avx512Ifma, log_size);
+  } else if (k != NttKernel::Reference) {
+    fail("run sparse forward NTT", "kernel ", to_string(k), " is not available for n = ", t.n(),
+         ", q = ", t.modulus().value, " on this CPU (", describe_cpu_features(), ")");
+  }
+  if (!done) detail::ntt_forward_reference(t, a, log_size);  // sizes below the kernels' 16
+  replicate(a, t.n(), lg);
 }
 
 void ntt_inverse(const NttTables& t, u64* a, NttKernel k) {

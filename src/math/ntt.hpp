@@ -79,14 +79,27 @@ void ntt_inverse(const NttTables& t, u64* a);
 void ntt_forward(const NttTables& t, u64* a, NttKernel k);
 void ntt_inverse(const NttTables& t, u64* a, NttKernel k);
 
+// The forward transform of a(X) = b(X^gap) for b of degree < n / gap, given b's coefficients in
+// a[0, n / gap): one transform of size n / gap and a copy, gap times cheaper than ntt_forward
+// on the spread-out coefficients (CKKS plaintexts with n / (2 gap) slots have this form).
+// Why it works: the forward tables' first n / gap roots are those of size n / gap for the root
+// psi^gap, and output slot r of size n is b((psi^gap)^(2 bitrev(r >> log gap) + 1)), i.e. slot
+// r >> log gap of the small transform. Throws InvalidArgument unless gap is a power of two
+// in [1, n / 2] (and, with a forced kernel, as ntt_forward).
+void ntt_forward_sparse(const NttTables& t, u64* a, std::size_t gap);
+void ntt_forward_sparse(const NttTables& t, u64* a, std::size_t gap, NttKernel k);
+
 std::size_t bit_reverse(std::size_t x, int bits);
 
 namespace detail {
 void ntt_forward_reference(const NttTables& t, u64* a);
+// The first 2^log_size roots of t as the tables of size 2^log_size (log_size <= t.log_n()).
+void ntt_forward_reference(const NttTables& t, u64* a, int log_size);
 void ntt_inverse_reference(const NttTables& t, u64* a);
 // Defined in ntt_avx512.cpp (compiled with AVX-512 flags; call only when the CPU has them).
 // Return false if the kernel does not handle this modulus size or degree (n < 16).
 bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma);
+bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma, int log_size);
 bool ntt_inverse_avx512(const NttTables& t, u64* a, bool ifma);
 bool avx512_kernel_supports(const NttTables& t, bool ifma);
 }  // namespace detail

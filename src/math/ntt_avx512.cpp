@@ -604,15 +604,16 @@ constexpr u64 kShoup64LazyBound = u64{1} << 61;
 constexpr u64 kShoup64Bound = u64{1} << 62;
 constexpr int kMaxLogN = 17;
 
+// The transform of size 2^log_size (<= t.n()) uses the first 2^log_size roots of t.
 template <class A>
-void run_forward(const NttTables& t, const u64* ws, u64* a) {
+void run_forward(const NttTables& t, const u64* ws, u64* a, int log_size) {
   const u64 q = t.modulus().value;
   const A ar(q);
   FwdStage plan[kMaxLogN];
   FwdFinal fin;
-  if constexpr (A::kWord64) forward_plan64<A>(q, t.log_n(), plan, fin);
-  else forward_plan<A>(q, t.log_n(), plan);
-  Forward<A>{ar, {t.fwd_roots().data(), ws}, plan, &fin, a, t.n()}.run();
+  if constexpr (A::kWord64) forward_plan64<A>(q, log_size, plan, fin);
+  else forward_plan<A>(q, log_size, plan);
+  Forward<A>{ar, {t.fwd_roots().data(), ws}, plan, &fin, a, std::size_t{1} << log_size}.run();
 }
 
 template <class A>
@@ -629,11 +630,11 @@ void run_inverse(const NttTables& t, const u64* ws, u64 n_inv_s, u64 root1_s, u6
 
 // The 64-bit Shoup policies with the standard tables.
 template <bool Ifma>
-void forward_shoup64(const NttTables& t, u64* a) {
+void forward_shoup64(const NttTables& t, u64* a, int log_size) {
   if (t.modulus().value < kShoup64LazyBound) {
-    run_forward<Shoup64<Ifma, false>>(t, t.fwd_roots_shoup().data(), a);
+    run_forward<Shoup64<Ifma, false>>(t, t.fwd_roots_shoup().data(), a, log_size);
   } else {
-    run_forward<Shoup64<Ifma, true>>(t, t.fwd_roots_shoup().data(), a);
+    run_forward<Shoup64<Ifma, true>>(t, t.fwd_roots_shoup().data(), a, log_size);
   }
 }
 
@@ -657,16 +658,20 @@ bool avx512_kernel_supports(const NttTables& t, bool ifma) {
 }
 
 bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma) {
-  if (!avx512_kernel_supports(t, ifma)) return false;
+  return ntt_forward_avx512(t, a, ifma, t.log_n());
+}
+
+bool ntt_forward_avx512(const NttTables& t, u64* a, bool ifma, int log_size) {
+  if (!avx512_kernel_supports(t, ifma) || log_size < 4 || log_size > t.log_n()) return false;
   const u64 q = t.modulus().value;
   if (!ifma) {
-    forward_shoup64<false>(t, a);
+    forward_shoup64<false>(t, a, log_size);
   } else if (q < kIfmaNarrowBound) {
-    run_forward<Ifma52<false>>(t, t.fwd_roots_shoup52().data(), a);
+    run_forward<Ifma52<false>>(t, t.fwd_roots_shoup52().data(), a, log_size);
   } else if (q < kIfmaBound) {
-    run_forward<Ifma52<true>>(t, t.fwd_roots_shoup52().data(), a);
+    run_forward<Ifma52<true>>(t, t.fwd_roots_shoup52().data(), a, log_size);
   } else {
-    forward_shoup64<true>(t, a);
+    forward_shoup64<true>(t, a, log_size);
   }
   return true;
 }

@@ -129,6 +129,34 @@ TEST(Ntt, EveryKernelMatchesReferenceBitForBit) {
   }
 }
 
+// a(X) = b(X^gap): the sparse transform of b's compact coefficients equals the full transform
+// of the spread-out ones, for every kernel, gap and prime size (small sizes take the reference).
+TEST(Ntt, SparseForwardEqualsFullForwardOfSpreadCoefficients) {
+  std::mt19937_64 rng(5);
+  for (int log_n : {5, 10, 13}) {
+    const std::size_t n = std::size_t{1} << log_n;
+    for (u64 p : kernel_test_primes(n)) {
+      const NttTables t(n, Modulus(p));
+      for (std::size_t gap = 1; gap <= n / 2; gap *= 2) {
+        const std::vector<u64> b = random_poly(n / gap, p, rng);
+        std::vector<u64> spread(n, 0);
+        for (std::size_t i = 0; i < b.size(); ++i) spread[i * gap] = b[i];
+        ntt_forward(t, spread.data(), NttKernel::Reference);
+        for (NttKernel k : available_kernels(t)) {
+          std::vector<u64> a(n, 12345);  // entries past n / gap are ignored
+          std::copy(b.begin(), b.end(), a.begin());
+          ntt_forward_sparse(t, a.data(), gap, k);
+          ASSERT_EQ(a, spread) << to_string(k) << " n=" << n << " gap=" << gap << " q=" << p;
+        }
+      }
+    }
+  }
+  const NttTables t(64, Modulus(generate_ntt_primes(40, 1, 64)[0]));
+  std::vector<u64> a(64, 0);
+  EXPECT_THROW(ntt_forward_sparse(t, a.data(), 3), InvalidArgument);
+  EXPECT_THROW(ntt_forward_sparse(t, a.data(), 64), InvalidArgument);
+}
+
 TEST(Ntt, KernelAvailabilityFollowsCpuAndModulus) {
   const auto& f = cpu_features();
   const bool avx = f.avx512f && f.avx512dq && f.avx512vl, ifma = avx && f.avx512ifma;
