@@ -195,7 +195,7 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
             round_scaled(scale.value, v[k].imag(), ints[k + slots]);
   }
   const long double s = scale.value;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
     const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));

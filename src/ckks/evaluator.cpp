@@ -161,7 +161,7 @@ void Evaluator::mul_const_residues(const Ciphertext& a, Complex c, Scale const_s
   const auto [re, im] = encoder_.constant_residues(c, const_scale, l);
   const std::size_t n = params_->n();
   for (std::size_t part = 0; part < a.size(); ++part) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
     for (long il = 0; il < static_cast<long>(l.limbs()); ++il) {
       const std::size_t i = static_cast<std::size_t>(il);
       const auto [lo, hi] = constant_halves(*params_, i, re[i], im[i]);

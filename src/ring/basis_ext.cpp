@@ -62,7 +62,7 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
   // y_i = x_i * (A/a_i)^-1 mod a_i, limb-major.
   LimbStorage y(n * k);  // every residue written below
   std::vector<const u64*> cols(k);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < static_cast<long>(k); ++i) {
     const auto idx = static_cast<std::size_t>(i);
     math::mul_scalar_mod_vec(in[idx], hat_inv_[idx], y.data() + idx * n, n,
@@ -81,7 +81,7 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
     }
   }
   // out_j = sum_i y_i * (A/a_i mod b_j) mod b_j, in chunks of at most 16 sources.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long j = 0; j < static_cast<long>(out_count); ++j) {
     const auto& bj = ctx_.modulus(to_[j]);
     std::vector<u64> part;

@@ -3,6 +3,10 @@
 #include "common/error.hpp"
 #include "math/vecops.hpp"
 
+// Threading: every loop over limbs runs `schedule(static, 1)` (here and in rns_tools,
+// basis_ext, the key switcher and the encoder): limbs cost differently with their prime size
+// (primes above 2^51 take the 64-bit NTT, about 1.8x slower), and a chain keeps its sizes
+// together, so contiguous blocks would give one thread all the slow limbs.
 namespace fhecnn::ring {
 namespace {
 
@@ -26,14 +30,14 @@ void check_compatible(const RnsPoly& a, const RnsPoly& b, const char* op) {
 
 void to_ntt(const RingContext& ctx, RnsPoly& a) {
   require(!a.is_ntt(), "apply NTT", "polynomial is already in NTT form");
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(a); ++i) math::ntt_forward(ctx.ntt(a.basis()[i]), a.limb(i));
   a.set_ntt(true);
 }
 
 void from_ntt(const RingContext& ctx, RnsPoly& a) {
   require(a.is_ntt(), "apply inverse NTT", "polynomial is not in NTT form");
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(a); ++i) math::ntt_inverse(ctx.ntt(a.basis()[i]), a.limb(i));
   a.set_ntt(false);
 }
@@ -42,7 +46,7 @@ void add(const RingContext& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& ou
   check_compatible(a, out, "add polynomials");
   check_compatible(b, out, "add polynomials");
   const std::size_t n = out.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(out); ++i) {
     math::add_mod_vec(a.limb(i), b.limb(i), out.limb(i), n, ctx.modulus(out.basis()[i]));
   }
@@ -52,7 +56,7 @@ void sub(const RingContext& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& ou
   check_compatible(a, out, "subtract polynomials");
   check_compatible(b, out, "subtract polynomials");
   const std::size_t n = out.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(out); ++i) {
     math::sub_mod_vec(a.limb(i), b.limb(i), out.limb(i), n, ctx.modulus(out.basis()[i]));
   }
@@ -63,7 +67,7 @@ void sub_inplace(const RingContext& ctx, RnsPoly& a, const RnsPoly& b) { sub(ctx
 
 void negate_inplace(const RingContext& ctx, RnsPoly& a) {
   const std::size_t n = a.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(a); ++i) {
     math::neg_mod_vec(a.limb(i), a.limb(i), n, ctx.modulus(a.basis()[i]));
   }
@@ -74,7 +78,7 @@ void mul(const RingContext& ctx, const RnsPoly& a, const RnsPoly& b, RnsPoly& ou
   check_compatible(b, out, "multiply polynomials");
   require(out.is_ntt(), "multiply polynomials", "operands must be in NTT form");
   const std::size_t n = out.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(out); ++i) {
     math::mul_mod_vec(a.limb(i), b.limb(i), out.limb(i), n, ctx.modulus(out.basis()[i]));
   }
@@ -87,7 +91,7 @@ void mul_add_inplace(const RingContext& ctx, const RnsPoly& a, const RnsPoly& b,
   check_compatible(b, acc, "multiply-add polynomials");
   require(acc.is_ntt(), "multiply-add polynomials", "operands must be in NTT form");
   const std::size_t n = acc.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(acc); ++i) {
     math::mul_add_mod_vec(a.limb(i), b.limb(i), acc.limb(i), n, ctx.modulus(acc.basis()[i]));
   }
@@ -97,7 +101,7 @@ void mul_scalar_inplace(const RingContext& ctx, RnsPoly& a, const std::vector<u6
   require(scalars.size() >= a.limbs(), "multiply by scalar", scalars.size(),
           " residues for ", a.limbs(), " limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(a); ++i) {
     math::mul_scalar_mod_vec(a.limb(i), scalars[i], a.limb(i), n, ctx.modulus(a.basis()[i]));
   }
@@ -109,7 +113,7 @@ void mul_scalar_add_inplace(const RingContext& ctx, const RnsPoly& a,
   require(scalars.size() >= a.limbs(), "multiply-add by scalar", scalars.size(),
           " residues for ", a.limbs(), " limbs");
   const std::size_t n = a.n();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(a); ++i) {
     math::mul_scalar_add_mod_vec(a.limb(i), scalars[i], acc.limb(i), n, ctx.modulus(a.basis()[i]));
   }
@@ -135,7 +139,7 @@ RnsPoly from_signed(const RingContext& ctx, const std::vector<std::int64_t>& coe
   require(coeffs.size() == ctx.n(), "convert integer polynomial", coeffs.size(),
           " coefficients for ring degree ", ctx.n());
   RnsPoly out(ctx.n(), basis, false);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < static_cast<long>(basis.size()); ++i) {
     const auto& q = ctx.modulus(basis[i]);
     u64* x = out.limb(i);
@@ -151,7 +155,7 @@ void automorphism_ntt(const RingContext& ctx, const RnsPoly& a, GaloisElement g,
   const auto& perm = ctx.automorphism_permutation(g);
   const std::size_t n = a.n();
   out.set_ntt(true);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(out); ++i) {
     const u64* src = a.limb(i);
     u64* dst = out.limb(i);

@@ -95,7 +95,7 @@ RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t b
   std::vector<u64*> dst(to.size());
   for (std::size_t j = 0; j < to.size(); ++j) dst[j] = out.limb(out_pos[j]);
   conv.convert(in.data(), dst.data(), to.size());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long j = 0; j < static_cast<long>(to.size()); ++j) {
     math::ntt_forward(ctx_.ntt(to[j]), dst[j]);
   }
@@ -118,7 +118,7 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   // t = x mod P in coefficient form, extended to Q_l.
   // Round instead of floor: t = [x + P/2]_P - P/2 (exact conversion), so (x - t) / P = round(x / P).
   RnsPoly tp(n, ctx_.p_basis(k), false, Uninitialized{});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long jl = 0; jl < static_cast<long>(k); ++jl) {
     const auto j = static_cast<std::size_t>(jl);
     u64* v = tp.limb(j);
@@ -136,7 +136,7 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (std::size_t i = 0; i < nq; ++i) dst[i] = t.limb(i);
   conv.convert_exact(in.data(), dst.data(), nq);
   x.truncate_limbs(nq);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < static_cast<long>(nq); ++i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     u64* ti = t.limb(i);
@@ -162,7 +162,7 @@ void RnsTools::rescale_inplace(RnsPoly& x) const {
 #pragma omp parallel
   {
     LimbStorage t(n);
-#pragma omp for schedule(static)
+#pragma omp for schedule(static, 1)
     for (long i = 0; i < static_cast<long>(l); ++i) {
       const auto& qi = ctx_.modulus(static_cast<PrimeIndex>(i));
       // t = (last - half) mod q_i, last < q_l.

@@ -64,7 +64,7 @@ RnsPoly expand_key_a(const Params& params, const ring::Seed& seed, std::size_t d
   const auto& ring = params.ring();
   const ring::Basis basis = params.key_basis(max_level);
   RnsPoly a(params.n(), basis, true, ring::Uninitialized{});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < static_cast<long>(basis.size()); ++i) {
     expand_key_a_limb(ring, seed, digit, basis[static_cast<std::size_t>(i)],
                       a.limb(static_cast<std::size_t>(i)));

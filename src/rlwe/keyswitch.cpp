@@ -91,7 +91,7 @@ std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
 #pragma omp parallel
   {
     ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0);
-#pragma omp for schedule(static)
+#pragma omp for schedule(static, 1)
     for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
       const std::size_t i = static_cast<std::size_t>(il);
       const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
