@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "math/crt.hpp"
 #include "math/ntt.hpp"
+#include "math/vecops.hpp"
 #include "ring/poly_ops.hpp"
 
 namespace fhecnn::ckks {
@@ -103,24 +104,6 @@ bool round_scaled(double s, double x, std::int64_t& out) {
   return true;
 }
 
-// v mod q for signed 64-bit v, q < 2^62, without branches on the sign: v + (v < 0 ? off : 0)
-// with off a multiple of q in [2^63, 2^64), then a 64-bit Barrett reduction.
-class SignedReducer {
- public:
-  explicit SignedReducer(ring::u64 q)
-      : q_(q), ratio_(~ring::u64{0} / q), off_(q * ((ring::u64{1} << 63) / q + 1)) {}
-  ring::u64 operator()(std::int64_t v) const {
-    const ring::u64 u =
-        static_cast<ring::u64>(v) + (static_cast<ring::u64>(v >> 63) & off_);
-    const auto qhat = static_cast<ring::u64>((static_cast<unsigned __int128>(u) * ratio_) >> 64);
-    const ring::u64 r = u - qhat * q_;
-    return r >= q_ ? r - q_ : r;
-  }
-
- private:
-  ring::u64 q_, ratio_, off_;
-};
-
 }  // namespace
 
 void Encoder::special_fft(std::vector<Complex>& v) const {
@@ -200,8 +183,7 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
     const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
     ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
     if (small) {
-      const SignedReducer r(q.value);
-      for (std::size_t k = 0; k < 2 * slots; ++k) x[k] = r(ints[k]);
+      math::reduce_signed_vec(ints.data(), x, 2 * slots, q);
     } else {
       for (std::size_t k = 0; k < slots; ++k) {
         x[k] = real_to_residue(s * v[k].real(), q);

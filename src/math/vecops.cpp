@@ -74,6 +74,16 @@ void add_scalar_reduce_vec(const u64* a, u64 c, u64* out, std::size_t n, const M
   detail::add_scalar_reduce_vec_reference(a, c, out, n, q);
 }
 
+void detail::reduce_signed_vec_reference(const std::int64_t* v, u64* out, std::size_t n,
+                                         const Modulus& q) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = from_signed(v[i], q);
+}
+
+void reduce_signed_vec(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::reduce_signed_vec_avx512(v, out, n, q)) return;
+  detail::reduce_signed_vec_reference(v, out, n, q);
+}
+
 void detail::sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* out,
                                               std::size_t n, const Modulus& q) {
   const u64 ss = shoup_precompute(s, q.value);

@@ -4,10 +4,12 @@
 //   add/sub                      AVX-512F, any q;
 //   mul, mul_add                 IFMA52 Barrett for q < 2^51, IFMA52 + DQ three-column product
 //                                for 2^51 <= q < 2^61, reference above;
-//   mul_scalar(_add), sub_mul_scalar   Shoup: IFMA52 for q < 2^52, AVX-512DQ 64-bit otherwise.
+//   mul_scalar(_add), sub_mul_scalar   Shoup: IFMA52 for q < 2^52, AVX-512DQ 64-bit otherwise;
+//   reduce_signed                AVX-512DQ with a double-precision quotient, 2^12 <= q < 2^61.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "math/modarith.hpp"
 
@@ -30,6 +32,8 @@ void add_scalar_reduce_vec(const u64* a, u64 c, u64* out, std::size_t n, const M
 // out = (a - b) * s mod q for a fixed scalar s < q (the last step of rescale and ModDown).
 void sub_mul_scalar_mod_vec(const u64* a, const u64* b, u64 s, u64* out, std::size_t n,
                             const Modulus& q);
+// out = v mod q in [0, q) for any signed 64-bit v (rounded CKKS coefficients to residues).
+void reduce_signed_vec(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q);
 
 namespace detail {
 // The portable loops (for tests and benchmarks).
@@ -59,6 +63,8 @@ void sub_mul_scalar_mod_vec_reference(const u64* a, const u64* b, u64 s, u64* ou
                                       const Modulus& q);
 bool mul_add_mod_vec_avx512(const u64* a, const u64* b, u64* acc, std::size_t n,
                             const Modulus& q);
+void reduce_signed_vec_reference(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q);
+bool reduce_signed_vec_avx512(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q);
 }  // namespace detail
 
 }  // namespace fhecnn::math

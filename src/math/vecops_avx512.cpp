@@ -20,6 +20,10 @@
 //
 // add/sub: one addition and one unsigned-min correction, any q < 2^63.
 //
+// reduce_signed (AVX-512DQ, 2^12 <= q < 2^61): the quotient t = floor(double(v) * (1 / q)) is
+// within 1 of floor(v / q) (relative error below 3 * 2^-53 on |v| / q <= 2^51), so r = v - t q,
+// exact in 64-bit two's complement, lies in [-q, 2q) and signed corrections finish.
+//
 // Like ntt_avx512.cpp, this file uses no inline function or template of the portable headers,
 // so no AVX-512 copy of shared code can reach the portable code through the linker.
 #include "math/avx512_common.hpp"
@@ -233,6 +237,25 @@ bool add_scalar_reduce_vec_avx512(const u64* a, u64 c, u64* out, std::size_t n, 
   if (!ifma_applies(q) || q.value < (u64{1} << 26)) return false;
   if (q.value < kNarrowBound) add_reduce_loop<false>(a, c, out, n, q);
   else add_reduce_loop<true>(a, c, out, n, q);
+  return true;
+}
+
+bool reduce_signed_vec_avx512(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q) {
+  if (q.value < (u64{1} << 12) || q.value >= (u64{1} << 61)) return false;
+  const V vq = set1(q.value), zero = _mm512_setzero_si512();
+  const __m512d inv = _mm512_set1_pd(1.0 / static_cast<double>(q.value));
+  const u64* in = reinterpret_cast<const u64*>(v);
+  for_each_vec(n, [&](std::size_t i, auto m) {
+    const V x = ld(in + i, m);
+    const __m512d t = _mm512_roundscale_pd(_mm512_mul_pd(_mm512_cvtepi64_pd(x), inv),
+                                           _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    V r = _mm512_sub_epi64(x, _mm512_mullo_epi64(_mm512_cvtpd_epi64(t), vq));
+    for (int k = 0; k < 2; ++k) {
+      r = _mm512_mask_add_epi64(r, _mm512_cmplt_epi64_mask(r, zero), r, vq);
+      r = _mm512_mask_sub_epi64(r, _mm512_cmpge_epi64_mask(r, vq), r, vq);
+    }
+    st(out + i, r, m);
+  });
   return true;
 }
 

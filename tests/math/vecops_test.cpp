@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <iterator>
+
 #include <random>
 #include <vector>
 
@@ -188,6 +191,38 @@ TEST(VecOps, AddScalarReduceMatchesReference) {
       std::vector<u64> v(n);
       if (detail::add_scalar_reduce_vec_avx512(a.data(), c, v.data(), n, q)) {
         ASSERT_EQ(v, want) << "AVX-512, q=" << qv << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(VecOps, ReduceSignedMatchesReferenceOverTheWholeInt64Range) {
+  std::mt19937_64 rng(29);
+  for (u64 qv : vecops_test_moduli()) {
+    if (qv < 2) continue;
+    const Modulus q(qv);
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 4099u}) {
+      std::vector<std::int64_t> v(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const int shift = static_cast<int>(rng() % 64);  // every magnitude, both signs
+        v[i] = static_cast<std::int64_t>(rng() >> shift) * ((rng() & 1) ? 1 : -1);
+      }
+      const std::int64_t edges[] = {0, -1, 1, INT64_MIN, INT64_MAX,
+                                    static_cast<std::int64_t>(qv), -static_cast<std::int64_t>(qv)};
+      for (std::size_t i = 0; i < n && i < std::size(edges); ++i) v[i] = edges[i];
+      std::vector<u64> want(n), got(n);
+      for (std::size_t i = 0; i < n; ++i) {  // the exact residue, from 128-bit arithmetic
+        const __int128 r = static_cast<__int128>(v[i]) % static_cast<__int128>(qv);
+        want[i] = static_cast<u64>(r < 0 ? r + qv : r);
+      }
+      detail::reduce_signed_vec_reference(v.data(), got.data(), n, q);
+      ASSERT_EQ(got, want) << "reference, q=" << qv << " n=" << n;
+      reduce_signed_vec(v.data(), got.data(), n, q);
+      ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+      if (!avx512_here()) continue;
+      std::vector<u64> a(n);
+      if (detail::reduce_signed_vec_avx512(v.data(), a.data(), n, q)) {
+        ASSERT_EQ(a, want) << "AVX-512, q=" << qv << " n=" << n;
       }
     }
   }
