@@ -152,8 +152,8 @@ void Encoder::check_level(Level level) const {
           " is outside [0, ", params_->max_level().value, "]");
 }
 
-Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis& basis,
-                             Scale scale, std::size_t slots) const {
+RoundedPlaintext Encoder::round(std::span<const Complex> values, Scale scale,
+                                std::size_t slots) const {
   slots = check_slots(slots, values.size());
   require(scale.value >= 1 && std::isfinite(scale.value), "encode", "scale ", scale.value,
           " must be finite and >= 1");
@@ -164,33 +164,44 @@ Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis&
     v[i] = values[i];
   }
   special_ifft(v);
-  const std::size_t n = params_->n(), gap = n / (2 * slots);
-  const auto& ring = params_->ring();
-  // The polynomial is b(X^gap) with b's 2 slots coefficients (real parts, then imaginary):
-  // each limb gets b's residues and a transform of size 2 slots (math::ntt_forward_sparse),
-  // by one thread while it is in cache.
-  Plaintext pt{ring::RnsPoly(n, basis, true, ring::Uninitialized{}), scale, slots};
-  // Round once; reduce per limb (int64 when every value fits, the general path otherwise).
-  std::vector<std::int64_t> ints(2 * slots);
+  RoundedPlaintext r{slots, scale, std::vector<std::int64_t>(2 * slots), {}};
   bool small = true;
   for (std::size_t k = 0; k < slots && small; ++k) {
-    small = round_scaled(scale.value, v[k].real(), ints[k]) &&
-            round_scaled(scale.value, v[k].imag(), ints[k + slots]);
+    small = round_scaled(scale.value, v[k].real(), r.ints[k]) &&
+            round_scaled(scale.value, v[k].imag(), r.ints[k + slots]);
   }
-  const long double s = scale.value;
+  if (!small) {
+    r.ints.clear();
+    r.big.resize(2 * slots);
+    const long double s = scale.value;
+    for (std::size_t k = 0; k < slots; ++k) {
+      r.big[k] = s * v[k].real();
+      r.big[k + slots] = s * v[k].imag();
+    }
+  }
+  return r;
+}
+
+void Encoder::encode_limb(const RoundedPlaintext& r, ring::PrimeIndex prime, ring::u64* out) const {
+  const auto& ring = params_->ring();
+  const auto& q = ring.modulus(prime);
+  const std::size_t m = 2 * r.slots;  // b's coefficients; the polynomial is b(X^(n / m))
+  if (!r.ints.empty()) {
+    math::reduce_signed_vec(r.ints.data(), out, m, q);
+  } else {
+    for (std::size_t k = 0; k < m; ++k) out[k] = real_to_residue(r.big[k], q);
+  }
+  math::ntt_forward_sparse(ring.ntt(prime), out, params_->n() / m);
+}
+
+Plaintext Encoder::encode_on(std::span<const Complex> values, const ring::Basis& basis,
+                             Scale scale, std::size_t slots) const {
+  const RoundedPlaintext r = round(values, scale, slots);
+  Plaintext pt{ring::RnsPoly(params_->n(), basis, true, ring::Uninitialized{}), scale, r.slots};
+  // Each limb is filled and transformed by one thread while it is in cache.
 #pragma omp parallel for schedule(static, 1)
   for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
-    const auto& q = ring.modulus(basis[static_cast<std::size_t>(il)]);
-    ring::u64* x = pt.poly.limb(static_cast<std::size_t>(il));
-    if (small) {
-      math::reduce_signed_vec(ints.data(), x, 2 * slots, q);
-    } else {
-      for (std::size_t k = 0; k < slots; ++k) {
-        x[k] = real_to_residue(s * v[k].real(), q);
-        x[k + slots] = real_to_residue(s * v[k].imag(), q);
-      }
-    }
-    math::ntt_forward_sparse(ring.ntt(basis[static_cast<std::size_t>(il)]), x, gap);
+    encode_limb(r, basis[static_cast<std::size_t>(il)], pt.poly.limb(static_cast<std::size_t>(il)));
   }
   return pt;
 }

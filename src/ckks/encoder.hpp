@@ -5,6 +5,7 @@
 #pragma once
 
 #include <complex>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -16,6 +17,17 @@ namespace fhecnn::ckks {
 using Complex = std::complex<double>;
 using rlwe::Ciphertext;
 using rlwe::Plaintext;
+
+// A plaintext's coefficients before reduction mod the primes: b's 2 slots coefficients for the
+// polynomial b(X^gap) (real parts, then imaginary parts), times the scale and rounded. What every
+// limb of the encoded plaintext is computed from (Encoder::encode_limb), so a caller can encode
+// limb by limb where it uses them.
+struct RoundedPlaintext {
+  std::size_t slots = 0;
+  Scale scale{1.0};
+  std::vector<std::int64_t> ints;  // every |scale x| < 2^62: the rounded coefficients
+  std::vector<long double> big;    // otherwise: the scaled coefficients, rounded per limb
+};
 
 class Encoder {
  public:
@@ -33,6 +45,11 @@ class Encoder {
   Plaintext encode_extended(std::span<const Complex> values, Level level, Scale scale,
                             std::size_t slots, std::size_t specials) const;
   std::vector<Complex> decode(const Plaintext& pt) const;
+
+  // Encoding in two steps: the special FFT and rounding once (throws as encode), then each limb
+  // in NTT form for any prime of the ring (n residues written to `out`).
+  RoundedPlaintext round(std::span<const Complex> values, Scale scale, std::size_t slots) const;
+  void encode_limb(const RoundedPlaintext& r, ring::PrimeIndex prime, ring::u64* out) const;
 
   // Residues of round(c * scale) for each q_0..q_level (real and imaginary parts).
   std::pair<std::vector<ring::u64>, std::vector<ring::u64>> constant_residues(Complex c, Scale scale, Level level) const;

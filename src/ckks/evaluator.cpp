@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 #include "math/vecops.hpp"
 #include "ring/poly_ops.hpp"
 
@@ -367,6 +368,18 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
     gs.push_back(params_->rotation_element(RotationStep{s}, a.slots));
     if (gs.back().value != 1) keys("rotate").galois_key(gs.back());  // fail before any work
   }
+  // Each term's special FFT and rounding, once (independent: in parallel); they also check the
+  // values before any key switch.
+  std::vector<std::pair<std::size_t, std::size_t>> all;  // (rotation, index in by_rotation)
+  for (std::size_t r = 0; r < steps.size(); ++r) {
+    for (std::size_t t = 0; t < by_rotation[r].size(); ++t) all.emplace_back(r, t);
+  }
+  std::vector<std::vector<RoundedPlaintext>> rounded(steps.size());
+  for (std::size_t r = 0; r < steps.size(); ++r) rounded[r].resize(by_rotation[r].size());
+  parallel_for_checked(all.size(), [&](std::size_t i) {
+    const auto [r, t] = all[i];
+    rounded[r][t] = encoder_.round(by_rotation[r][t].second, plain_scale, a.slots);
+  });
   const auto& ring = params_->ring();
   const Level level = a.level();
   const std::size_t n = params_->n();
@@ -378,16 +391,36 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
     if (by_rotation[r].empty()) continue;
     const std::array<RnsPoly, 2> rot = rotation_times_p(a, gs[r], decompositions);
     const std::size_t k = rot[0].limbs() - level.limbs();  // its special primes
-    for (const auto& [j, values] : by_rotation[r]) {
-      const Plaintext pt = encoder_.encode_extended(values, level, plain_scale, a.slots, k);
-      auto [it, first] = acc[j].try_emplace(k);
-      for (std::size_t part = 0; part < 2; ++part) {
-        RnsPoly& sum = it->second[part];
-        if (first) {
-          sum = RnsPoly(n, rot[part].basis(), true, ring::Uninitialized{});
-          ring::mul(ring, pt.poly, rot[part], sum);
-        } else {
-          ring::mul_add_inplace(ring, pt.poly, rot[part], sum);
+    struct Target {
+      const RoundedPlaintext* plain;
+      std::array<RnsPoly, 2>* sum;
+      bool first;
+    };
+    std::vector<Target> targets;
+    for (std::size_t t = 0; t < by_rotation[r].size(); ++t) {
+      auto [it, first] = acc[by_rotation[r][t].first].try_emplace(k);
+      if (first) {
+        for (auto& p : it->second) p = RnsPoly(n, rot[0].basis(), true, ring::Uninitialized{});
+      }
+      targets.push_back(Target{&rounded[r][t], &it->second, first});
+    }
+    // Limb by limb: encode each term's plaintext limb into a per-thread buffer and multiply it
+    // into its sum while both are in cache (no plaintext polynomial is ever built).
+    const ring::Basis& basis = rot[0].basis();
+#pragma omp parallel
+    {
+      ring::LimbStorage plain(n);
+#pragma omp for schedule(static, 1)
+      for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
+        const auto i = static_cast<std::size_t>(il);
+        const auto& q = ring.modulus(basis[i]);
+        for (const Target& t : targets) {
+          encoder_.encode_limb(*t.plain, basis[i], plain.data());
+          for (std::size_t part = 0; part < 2; ++part) {
+            u64* sum = (*t.sum)[part].limb(i);
+            if (t.first) math::mul_mod_vec(plain.data(), rot[part].limb(i), sum, n, q);
+            else math::mul_add_mod_vec(plain.data(), rot[part].limb(i), sum, n, q);
+          }
         }
       }
     }

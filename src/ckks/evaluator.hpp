@@ -85,8 +85,10 @@ class Evaluator {
   // level with scale a.scale * plain_scale. Double hoisting: one decomposition of a serves
   // every rotation, the products and sums stay over Q_l P (the plaintexts are encoded there)
   // and each sum is divided by P once, so a sum of r rotations costs r inner products and
-  // automorphisms but one ModDown instead of r. Rotations are computed one at a time (memory:
-  // the decomposition plus two Q_l P polynomials per sum).
+  // automorphisms but one ModDown instead of r. Rotations are computed one at a time; each
+  // plaintext is rounded once (Encoder::round) and encoded limb by limb into a per-thread buffer
+  // right where it is multiplied (memory: the decomposition, two Q_l P polynomials per sum and
+  // 2 slots integers per term).
   // Throws InvalidArgument for a missing key, an empty sum, a term naming no step, or values
   // the encoder refuses.
   std::vector<Ciphertext> rotate_multiply_sums(const Ciphertext& a, const std::vector<int>& steps,

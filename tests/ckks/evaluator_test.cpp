@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/error.hpp"
 #include "testing/ckks_env.hpp"
 
@@ -178,12 +180,13 @@ TEST_F(EvaluatorTest, RotationSumsMatchSeparateRotationsAndProducts) {
   const std::vector<int> steps{0, 1, 7, -5, 1000};
   std::vector<std::vector<Complex>> d;
   for (int k = 0; k < 5; ++k) d.push_back(testing::random_complex(kSlots, 1, 30 + k));
-  // sum 0 = d0 * x + d1 * rot(x, 1) + d2 * rot(x, -5); sum 1 = d3 * rot(x, 7) + d4 * rot(x, 1000)
+  // sum 0 = d0 * x + d1 * rot(x, 1) + d2 * rot(x, -5); sum 1 = d3 * rot(x, 7) + d4 * rot(x, 1000);
+  // sum 2 = (d4 + d0) * rot(x, 1): two terms on one rotation (the second accumulates).
   const std::vector<std::vector<Evaluator::RotationTerm>> sums{
-      {{0, d[0]}, {1, d[1]}, {3, d[2]}}, {{2, d[3]}, {4, d[4]}}};
+      {{0, d[0]}, {1, d[1]}, {3, d[2]}}, {{2, d[3]}, {4, d[4]}}, {{1, d[4]}, {1, d[0]}}};
   const Scale ps = Scale::from_log2(30);
   const auto out = ev().rotate_multiply_sums(ca, steps, sums, ps);
-  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out.size(), 3u);
   for (std::size_t j = 0; j < sums.size(); ++j) {
     std::vector<Complex> expect(kSlots, Complex(0, 0));
     for (const auto& t : sums[j]) {
@@ -199,6 +202,9 @@ TEST_F(EvaluatorTest, RotationSumsMatchSeparateRotationsAndProducts) {
   EXPECT_THROW(ev().rotate_multiply_sums(ca, steps, {{}}, ps), InvalidArgument);  // empty sum
   EXPECT_THROW(ev().rotate_multiply_sums(ca, steps, {{{5, d[0]}}}, ps), InvalidArgument);
   EXPECT_THROW(ev().rotate_multiply_sums(ca, {11}, {{{0, d[0]}}}, ps), InvalidArgument);  // no key
+  std::vector<Complex> bad = d[1];
+  bad[3] = Complex(std::nan(""), 0.0);  // refused by the encoder, from inside the parallel loop
+  EXPECT_THROW(ev().rotate_multiply_sums(ca, steps, {{{0, d[0]}, {1, bad}}}, ps), InvalidArgument);
 }
 
 TEST_F(EvaluatorTest, MisuseIsReportedClearly) {
