@@ -11,7 +11,41 @@ bool has_ifma() {
   return f.avx512f && f.avx512ifma;
 }
 bool has_ifma_dq() { return has_ifma() && cpu_features().avx512dq; }
+bool has_avx512_dq() {
+  const auto& f = cpu_features();
+  return f.avx512f && f.avx512dq;
+}
 }  // namespace
+
+void detail::overflow_estimate_reference(const u64* const* cols, const double* inv, std::size_t k,
+                                         std::uint8_t* u, std::size_t n) {
+  for (std::size_t c = 0; c < n; ++c) {
+    double f = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+      const double p = static_cast<double>(cols[i][c]) * inv[i];  // rounded, then added
+      f += p;
+    }
+    u[c] = static_cast<std::uint8_t>(f);
+  }
+}
+
+void overflow_estimate(const u64* const* cols, const double* inv, std::size_t k, std::uint8_t* u,
+                       std::size_t n) {
+  require(k <= 255, "convert basis exactly", k, " source primes (at most 255)");
+  if (has_avx512_dq()) return detail::overflow_estimate_avx512(cols, inv, k, u, n);
+  detail::overflow_estimate_reference(cols, inv, k, u, n);
+}
+
+void detail::sub_table_mod_vec_reference(u64* out, const std::uint8_t* idx, const u64* table,
+                                         std::size_t n, const Modulus& q) {
+  for (std::size_t c = 0; c < n; ++c) out[c] = sub_mod(out[c], table[idx[c]], q.value);
+}
+
+void sub_table_mod_vec(u64* out, const std::uint8_t* idx, const u64* table, std::size_t table_size,
+                       std::size_t n, const Modulus& q) {
+  if (has_avx512_dq() && detail::sub_table_mod_vec_avx512(out, idx, table, table_size, n, q)) return;
+  detail::sub_table_mod_vec_reference(out, idx, table, n, q);
+}
 
 namespace detail {
 void dot_mod_columns_reference(const u64* const* cols, const u64* w, std::size_t k, u64* out,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "math/modarith.hpp"
 
@@ -20,7 +21,27 @@ void dot_mod_columns(const u64* const* cols, const u64* w, std::size_t k, u64* o
 void dot_mod_pairs(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
                    std::size_t n, const Modulus& q);
 
+// The two element-wise steps of exact basis conversion (Halevi, Polyakov, Shoup 2019):
+// u[c] = floor(sum_i cols[i][c] * inv[i]) in double precision, the products and the sums taken
+// in order and rounded separately (every kernel gives the same bits), for k <= 255 columns of
+// values below 2^62 whose sum stays below 256;
+void overflow_estimate(const u64* const* cols, const double* inv, std::size_t k, std::uint8_t* u,
+                       std::size_t n);
+// out[c] = out[c] - table[idx[c]] mod q, with every table entry below q and idx[c] < table_size.
+void sub_table_mod_vec(u64* out, const std::uint8_t* idx, const u64* table, std::size_t table_size,
+                       std::size_t n, const Modulus& q);
+
 namespace detail {
+void overflow_estimate_reference(const u64* const* cols, const double* inv, std::size_t k,
+                                 std::uint8_t* u, std::size_t n);
+void sub_table_mod_vec_reference(u64* out, const std::uint8_t* idx, const u64* table,
+                                 std::size_t n, const Modulus& q);
+// AVX-512F/DQ versions (dotmod_avx512.cpp); sub_table needs table_size <= 8 and returns false
+// otherwise. Call only on CPUs with AVX-512F/DQ.
+void overflow_estimate_avx512(const u64* const* cols, const double* inv, std::size_t k,
+                              std::uint8_t* u, std::size_t n);
+bool sub_table_mod_vec_avx512(u64* out, const std::uint8_t* idx, const u64* table,
+                              std::size_t table_size, std::size_t n, const Modulus& q);
 void dot_mod_pairs_reference(const u64* const* a, const u64* const* b, std::size_t k, u64* out,
                              std::size_t n, const Modulus& q);
 bool dot_mod_pairs_ifma(const u64* const* a, const u64* const* b, std::size_t k, u64* out,

@@ -9,6 +9,11 @@
 // Wide (q < 2^61, inputs < 2^61; also needs AVX-512DQ for vpmullq): every product is split over
 // three 52-bit columns (seven IFMA52 operations, avx512_wide.hpp) and the column sums are reduced
 // once per output.
+//
+// Exact conversion's element-wise steps (AVX-512F/DQ): the overflow estimate converts, multiplies
+// and adds in the reference's order with separate roundings (this file is compiled with
+// -ffp-contract=off, so no product is fused into an FMA); the table subtraction looks its
+// entries up with one vpermq (at most 8 entries) and subtracts with an unsigned-min correction.
 #include "math/avx512_common.hpp"
 #include "math/avx512_wide.hpp"
 
@@ -121,6 +126,39 @@ bool dot_mod_pairs_ifma_wide(const u64* const* a, const u64* const* b, std::size
     }
     _mm512_storeu_si512(out + c, red.finish(red.reduce_lazy(acc)));
   }
+  return true;
+}
+
+void overflow_estimate_avx512(const u64* const* cols, const double* inv, std::size_t k,
+                              std::uint8_t* u, std::size_t n) {
+  std::size_t c = 0;
+  const auto block = [&](std::size_t at, __mmask8 m) {
+    __m512d f = _mm512_setzero_pd();
+    for (std::size_t i = 0; i < k; ++i) {
+      const V x = _mm512_maskz_loadu_epi64(m, cols[i] + at);
+      f = _mm512_add_pd(f, _mm512_mul_pd(_mm512_cvtepu64_pd(x), _mm512_set1_pd(inv[i])));
+    }
+    _mm512_mask_cvtepi64_storeu_epi8(u + at, m, _mm512_cvttpd_epu64(f));
+  };
+  for (; c + 8 <= n; c += 8) block(c, 0xFF);
+  if (c < n) block(c, static_cast<__mmask8>((1u << (n - c)) - 1));
+}
+
+bool sub_table_mod_vec_avx512(u64* out, const std::uint8_t* idx, const u64* table,
+                              std::size_t table_size, std::size_t n, const Modulus& q) {
+  if (table_size > 8 || table_size == 0) return false;
+  const __mmask8 tm = static_cast<__mmask8>((1u << table_size) - 1);
+  const V t = _mm512_maskz_loadu_epi64(tm, table), vq = set1(q.value);
+  std::size_t c = 0;
+  const auto block = [&](std::size_t at, __mmask8 m) {
+    std::uint8_t bytes[8] = {};
+    for (std::size_t j = 0; j < 8 && at + j < n; ++j) bytes[j] = idx[at + j];
+    const V i = _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
+    const V d = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(m, out + at), _mm512_permutexvar_epi64(i, t));
+    _mm512_mask_storeu_epi64(out + at, m, _mm512_min_epu64(d, _mm512_add_epi64(d, vq)));
+  };
+  for (; c + 8 <= n; c += 8) block(c, 0xFF);
+  if (c < n) block(c, static_cast<__mmask8>((1u << (n - c)) - 1));
   return true;
 }
 

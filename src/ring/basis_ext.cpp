@@ -73,11 +73,16 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
   std::vector<std::uint8_t> u;
   if (exact) {
     u.resize(n);
-#pragma omp parallel for schedule(static)
-    for (long c = 0; c < static_cast<long>(n); ++c) {
-      double f = 0;
-      for (std::size_t i = 0; i < k; ++i) f += static_cast<double>(cols[i][c]) * inv_a_[i];
-      u[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(f);
+    constexpr std::size_t kBlock = 4096;  // coefficients per task
+#pragma omp parallel
+    {
+      std::vector<const u64*> at(k);
+#pragma omp for schedule(static)
+      for (long b = 0; b < static_cast<long>((n + kBlock - 1) / kBlock); ++b) {
+        const std::size_t c0 = static_cast<std::size_t>(b) * kBlock, len = std::min(kBlock, n - c0);
+        for (std::size_t i = 0; i < k; ++i) at[i] = cols[i] + c0;
+        math::overflow_estimate(at.data(), inv_a_.data(), k, u.data() + c0, len);
+      }
     }
   }
   // out_j = sum_i y_i * (A/a_i mod b_j) mod b_j, in chunks of at most 16 sources.
@@ -97,9 +102,8 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
       }
     }
     if (exact) {
-      const u64* am = a_multiple_[static_cast<std::size_t>(j)].data();
-      u64* o = out[j];
-      for (std::size_t c = 0; c < n; ++c) o[c] = math::sub_mod(o[c], am[u[c]], bj.value);
+      const auto& am = a_multiple_[static_cast<std::size_t>(j)];
+      math::sub_table_mod_vec(out[j], u.data(), am.data(), am.size(), n, bj);
     }
   }
 }

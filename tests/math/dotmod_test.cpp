@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -141,6 +142,59 @@ TEST(DotMod, ColumnsEveryKernelMatchesReferenceBitForBit) {
           ASSERT_EQ(wide, qv < (u64{1} << 61) && sh.n % 8 == 0) << qv;
           if (wide) ASSERT_EQ(v, want) << "wide, q=" << qv << " bound=" << bound << " n=" << sh.n;
         }
+      }
+    }
+  }
+}
+
+// The exact-conversion steps: the AVX-512 kernels give the reference's bits (the overflow
+// estimate rounds each product and sum as the reference does) at every tail length.
+TEST(DotMod, OverflowEstimateAndTableSubtractionMatchReference) {
+  std::mt19937_64 rng(41);
+  const bool avx = cpu_features().avx512f && cpu_features().avx512dq;
+  for (std::size_t k : {1u, 2u, 7u, 12u}) {
+    std::vector<u64> primes = generate_ntt_primes(50, k, 16);
+    std::vector<double> inv(k);
+    for (std::size_t i = 0; i < k; ++i) inv[i] = 1.0 / static_cast<double>(primes[i]);
+    for (std::size_t n : {1u, 7u, 8u, 13u, 4096u}) {
+      std::vector<std::vector<u64>> y(k, std::vector<u64>(n));
+      std::vector<const u64*> cols(k);
+      for (std::size_t i = 0; i < k; ++i) {
+        for (auto& v : y[i]) v = rng() % primes[i];
+        if (n > 1) y[i][1] = primes[i] - 1;  // the largest sum
+        cols[i] = y[i].data();
+      }
+      std::vector<std::uint8_t> want(n), got(n, 0xAA);
+      detail::overflow_estimate_reference(cols.data(), inv.data(), k, want.data(), n);
+      for (std::size_t c = 0; c < n; ++c) ASSERT_LT(want[c], k) << "k=" << k;
+      if (n > 1) EXPECT_EQ(want[1], k - 1);  // sum of (a_i - 1) / a_i: just below k
+      overflow_estimate(cols.data(), inv.data(), k, got.data(), n);
+      ASSERT_EQ(got, want) << "k=" << k << " n=" << n;
+      if (avx) {
+        std::vector<std::uint8_t> v(n + 1, 0x5A);  // the byte past the end stays untouched
+        detail::overflow_estimate_avx512(cols.data(), inv.data(), k, v.data(), n);
+        ASSERT_EQ(std::vector<std::uint8_t>(v.begin(), v.begin() + static_cast<long>(n)), want);
+        ASSERT_EQ(v[n], 0x5A);
+      }
+      // out - table[u] mod q for a table of k + 1 multiples.
+      const Modulus q(generate_ntt_primes(59, 1, 16)[0]);
+      std::vector<u64> table(k + 1);
+      for (auto& t : table) t = rng() % q.value;
+      std::vector<u64> base(n);
+      for (auto& v : base) v = rng() % q.value;
+      std::vector<u64> ref = base, out = base;
+      detail::sub_table_mod_vec_reference(ref.data(), want.data(), table.data(), n, q);
+      for (std::size_t c = 0; c < n; ++c) {
+        ASSERT_EQ(ref[c], sub_mod(base[c], table[want[c]], q.value));
+      }
+      sub_table_mod_vec(out.data(), want.data(), table.data(), table.size(), n, q);
+      ASSERT_EQ(out, ref) << "k=" << k << " n=" << n;
+      if (avx) {
+        std::vector<u64> v = base;
+        const bool ran = detail::sub_table_mod_vec_avx512(v.data(), want.data(), table.data(),
+                                                          table.size(), n, q);
+        EXPECT_EQ(ran, table.size() <= 8);
+        if (ran) ASSERT_EQ(v, ref) << "AVX-512 k=" << k << " n=" << n;
       }
     }
   }
