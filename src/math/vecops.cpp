@@ -74,6 +74,26 @@ void add_scalar_reduce_vec(const u64* a, u64 c, u64* out, std::size_t n, const M
   detail::add_scalar_reduce_vec_reference(a, c, out, n, q);
 }
 
+void detail::permute_vec_reference(const u64* src, const std::uint32_t* perm, u64* dst,
+                                   std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) dst[k] = src[perm[k]];
+}
+
+void permute_vec(const u64* src, const std::uint32_t* perm, u64* dst, std::size_t n) {
+  if (use_avx512()) return detail::permute_vec_avx512(src, perm, dst, n);
+  detail::permute_vec_reference(src, perm, dst, n);
+}
+
+void detail::add_scalar_mod_vec_reference(const u64* a, u64 c, u64* out, std::size_t n,
+                                          const Modulus& q) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = add_mod(a[i], c, q.value);
+}
+
+void add_scalar_mod_vec(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q) {
+  if (use_avx512() && detail::add_scalar_mod_vec_avx512(a, c, out, n, q)) return;
+  detail::add_scalar_mod_vec_reference(a, c, out, n, q);
+}
+
 void detail::reduce_signed_vec_reference(const std::int64_t* v, u64* out, std::size_t n,
                                          const Modulus& q) {
   for (std::size_t i = 0; i < n; ++i) out[i] = from_signed(v[i], q);

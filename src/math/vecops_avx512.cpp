@@ -240,6 +240,24 @@ bool add_scalar_reduce_vec_avx512(const u64* a, u64 c, u64* out, std::size_t n, 
   return true;
 }
 
+void permute_vec_avx512(const u64* src, const std::uint32_t* perm, u64* dst, std::size_t n) {
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(perm + k));
+    _mm512_storeu_si512(dst + k, _mm512_i32gather_epi64(idx, src, 8));
+  }
+  for (; k < n; ++k) dst[k] = src[perm[k]];
+}
+
+bool add_scalar_mod_vec_avx512(const u64* a, u64 c, u64* out, std::size_t n, const Modulus& q) {
+  if (q.value >= (u64{1} << 63)) return false;
+  const V vq = set1(q.value), vc = set1(c);
+  for_each_vec(n, [&](std::size_t i, auto m) {
+    st(out + i, reduce_once(_mm512_add_epi64(ld(a + i, m), vc), vq), m);
+  });
+  return true;
+}
+
 bool reduce_signed_vec_avx512(const std::int64_t* v, u64* out, std::size_t n, const Modulus& q) {
   if (q.value < (u64{1} << 12) || q.value >= (u64{1} << 61)) return false;
   const V vq = set1(q.value), zero = _mm512_setzero_si512();

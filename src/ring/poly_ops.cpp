@@ -157,9 +157,7 @@ void automorphism_ntt(const RingContext& ctx, const RnsPoly& a, GaloisElement g,
   out.set_ntt(true);
 #pragma omp parallel for schedule(static, 1)
   for (long i = 0; i < limbs_of(out); ++i) {
-    const u64* src = a.limb(i);
-    u64* dst = out.limb(i);
-    for (std::size_t k = 0; k < n; ++k) dst[k] = src[perm[k]];
+    math::permute_vec(a.limb(i), perm.data(), out.limb(i), n);
   }
 }
 

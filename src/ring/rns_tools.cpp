@@ -124,8 +124,7 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
     u64* v = tp.limb(j);
     std::memcpy(v, x.limb(nq + j), n * sizeof(u64));
     math::ntt_inverse(ctx_.ntt(ctx_.p_index(j)), v);
-    const u64 pj = ctx_.modulus(ctx_.p_index(j)).value, h = tables.half_p_mod_p[j];
-    for (std::size_t c = 0; c < n; ++c) v[c] = math::add_mod(v[c], h, pj);
+    math::add_scalar_mod_vec(v, tables.half_p_mod_p[j], v, n, ctx_.modulus(ctx_.p_index(j)));
   }
   Basis q_full = ctx_.q_basis(ctx_.max_level());
   const BasisConverter& conv = converter(ctx_.p_basis(k), q_full);
@@ -140,8 +139,8 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (long i = 0; i < static_cast<long>(nq); ++i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     u64* ti = t.limb(i);
-    const u64 h = tables.half_p_mod_q[i];
-    for (std::size_t c = 0; c < n; ++c) ti[c] = math::sub_mod(ti[c], h, q.value);
+    const u64 h = tables.half_p_mod_q[i];  // - h as + (q - h)
+    if (h != 0) math::add_scalar_mod_vec(ti, q.value - h, ti, n, q);
     math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), ti);
     sub_then_mul_scalar(x.limb(i), ti, tables.p_inv_mod_q[i], n, q);
   }
@@ -157,7 +156,7 @@ void RnsTools::rescale_inplace(RnsPoly& x) const {
   math::ntt_inverse(ctx_.ntt(static_cast<PrimeIndex>(l)), last.data());
   // round(x / q_l) = (x + h - [x + h]_{q_l}) / q_l with h = floor(q_l / 2).
   const u64 half = ql.value >> 1;
-  for (auto& v : last) v = math::add_mod(v, half, ql.value);
+  math::add_scalar_mod_vec(last.data(), half, last.data(), n, ql);
   x.truncate_limbs(l);
 #pragma omp parallel
   {
@@ -169,11 +168,9 @@ void RnsTools::rescale_inplace(RnsPoly& x) const {
       const u64 half_i = math::reduce_64(half, qi);
       if (ql.value < (u64{1} << 51) && qi.value < (u64{1} << 51)) {
         math::add_scalar_reduce_vec(last.data(), qi.value - half_i, t.data(), n, qi);  // < 2^52
-      } else {  // a Shoup product by 1 reduces any value below 2^64
-        const u64 one_shoup = math::shoup_precompute(1, qi.value);
-        for (std::size_t c = 0; c < n; ++c) {
-          t[c] = math::sub_mod(math::mul_shoup(last[c], 1, one_shoup, qi.value), half_i, qi.value);
-        }
+      } else {  // last < q_l < 2^62 reduced mod q_i as a signed value, then - half_i
+        math::reduce_signed_vec(reinterpret_cast<const std::int64_t*>(last.data()), t.data(), n, qi);
+        if (half_i != 0) math::add_scalar_mod_vec(t.data(), qi.value - half_i, t.data(), n, qi);
       }
       math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), t.data());
       sub_then_mul_scalar(x.limb(i), t.data(), qlast_inv_[l][i], n, qi);

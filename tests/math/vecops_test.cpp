@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 
@@ -224,6 +225,43 @@ TEST(VecOps, ReduceSignedMatchesReferenceOverTheWholeInt64Range) {
       if (detail::reduce_signed_vec_avx512(v.data(), a.data(), n, q)) {
         ASSERT_EQ(a, want) << "AVX-512, q=" << qv << " n=" << n;
       }
+    }
+  }
+}
+
+TEST(VecOps, AddScalarAndPermuteMatchReference) {
+  std::mt19937_64 rng(31);
+  for (u64 qv : vecops_test_moduli()) {
+    const Modulus q(qv);
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 4099u}) {
+      std::vector<u64> a(n);
+      for (auto& x : a) x = rng() % qv;
+      if (n > 0) a[0] = qv - 1;
+      const u64 c = n > 1 ? qv - 1 : rng() % qv;
+      std::vector<u64> want(n), got(n);
+      for (std::size_t i = 0; i < n; ++i) want[i] = add_mod(a[i], c, qv);
+      add_scalar_mod_vec(a.data(), c, got.data(), n, q);
+      ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+      if (avx512_here() && detail::add_scalar_mod_vec_avx512(a.data(), c, got.data(), n, q)) {
+        ASSERT_EQ(got, want) << "AVX-512, q=" << qv << " n=" << n;
+      }
+    }
+  }
+  for (std::size_t n : {1u, 7u, 8u, 9u, 4099u}) {
+    std::vector<u64> src(n);
+    for (auto& x : src) x = rng();
+    std::vector<std::uint32_t> perm(n);
+    for (std::size_t k = 0; k < n; ++k) perm[k] = static_cast<std::uint32_t>(k);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    std::vector<u64> want(n), got(n);
+    for (std::size_t k = 0; k < n; ++k) want[k] = src[perm[k]];
+    permute_vec(src.data(), perm.data(), got.data(), n);
+    ASSERT_EQ(got, want) << "n=" << n;
+    detail::permute_vec_reference(src.data(), perm.data(), got.data(), n);
+    ASSERT_EQ(got, want) << "reference, n=" << n;
+    if (avx512_here()) {
+      detail::permute_vec_avx512(src.data(), perm.data(), got.data(), n);
+      ASSERT_EQ(got, want) << "AVX-512, n=" << n;
     }
   }
 }
