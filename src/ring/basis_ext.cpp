@@ -47,16 +47,18 @@ BasisConverter::BasisConverter(const RingContext& ctx, Basis from, Basis to)
   for (std::size_t i = 0; i < k; ++i) inv_a_[i] = 1.0 / static_cast<double>(ctx.modulus(from_[i]).value);
 }
 
-void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t out_count) const {
-  convert_impl(in, out, out_count, false);
+void BasisConverter::convert(const u64* const* in, u64* const* out, std::size_t out_count,
+                             const Then& then) const {
+  convert_impl(in, out, out_count, false, then);
 }
 
-void BasisConverter::convert_exact(const u64* const* in, u64* const* out, std::size_t out_count) const {
-  convert_impl(in, out, out_count, true);
+void BasisConverter::convert_exact(const u64* const* in, u64* const* out, std::size_t out_count,
+                                   const Then& then) const {
+  convert_impl(in, out, out_count, true, then);
 }
 
 void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::size_t out_count,
-                                  bool exact) const {
+                                  bool exact, const Then& then) const {
   require(out_count <= to_.size(), "convert basis", out_count, " target limbs of ", to_.size());
   const std::size_t n = ctx_.n(), k = from_.size();
   // y_i = x_i * (A/a_i)^-1 mod a_i, limb-major.
@@ -105,6 +107,7 @@ void BasisConverter::convert_impl(const u64* const* in, u64* const* out, std::si
       const auto& am = a_multiple_[static_cast<std::size_t>(j)];
       math::sub_table_mod_vec(out[j], u.data(), am.data(), am.size(), n, bj);
     }
+    if (then) then(static_cast<std::size_t>(j));
   }
 }
 

@@ -3,6 +3,7 @@
 // switching). Works in coefficient form.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "ring/poly.hpp"
@@ -18,11 +19,16 @@ class BasisConverter {
 
   // in: limbs over `from` (coefficient form, in[i] points at n residues mod from[i]);
   // out: out[j] receives n residues mod to[j] for j < out_count (a prefix of `to`).
-  void convert(const u64* const* in, u64* const* out, std::size_t out_count) const;
+  // `then`, when given, runs on each output j right after it is written, by the same thread
+  // (while the limb is in cache: the caller's NTT of it, for instance).
+  using Then = std::function<void(std::size_t j)>;
+  void convert(const u64* const* in, u64* const* out, std::size_t out_count,
+               const Then& then = {}) const;
   // As convert, but exact: out[j] receives x mod b_j for the representative x in [0, A) (the
   // overflow u is computed in floating point, Halevi-Polyakov-Shoup; off by one A only when
   // x / A lies within ~1e-14 of an integer).
-  void convert_exact(const u64* const* in, u64* const* out, std::size_t out_count) const;
+  void convert_exact(const u64* const* in, u64* const* out, std::size_t out_count,
+                     const Then& then = {}) const;
 
  private:
   const RingContext& ctx_;
@@ -33,7 +39,8 @@ class BasisConverter {
   std::vector<double> inv_a_;                  // 1 / a_i
   u64 input_bound_ = 0;                        // max a_i: the residues y_i are below it
 
-  void convert_impl(const u64* const* in, u64* const* out, std::size_t out_count, bool exact) const;
+  void convert_impl(const u64* const* in, u64* const* out, std::size_t out_count, bool exact,
+                    const Then& then) const;
 };
 
 }  // namespace fhecnn::ring

@@ -94,11 +94,8 @@ RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t b
   for (std::size_t i = 0; i < from.size(); ++i) in[i] = coeff.limb(begin + i);
   std::vector<u64*> dst(to.size());
   for (std::size_t j = 0; j < to.size(); ++j) dst[j] = out.limb(out_pos[j]);
-  conv.convert(in.data(), dst.data(), to.size());
-#pragma omp parallel for schedule(static, 1)
-  for (long j = 0; j < static_cast<long>(to.size()); ++j) {
-    math::ntt_forward(ctx_.ntt(to[j]), dst[j]);
-  }
+  conv.convert(in.data(), dst.data(), to.size(),
+               [&](std::size_t j) { math::ntt_forward(ctx_.ntt(to[j]), dst[j]); });
   for (std::size_t i = begin; i < end; ++i) std::memcpy(out.limb(i), ntt.limb(i), n * sizeof(u64));
   return out;
 }
@@ -133,17 +130,15 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
   std::vector<u64*> dst(nq);
   for (std::size_t i = 0; i < nq; ++i) dst[i] = t.limb(i);
-  conv.convert_exact(in.data(), dst.data(), nq);
   x.truncate_limbs(nq);
-#pragma omp parallel for schedule(static, 1)
-  for (long i = 0; i < static_cast<long>(nq); ++i) {
+  conv.convert_exact(in.data(), dst.data(), nq, [&](std::size_t i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     u64* ti = t.limb(i);
     const u64 h = tables.half_p_mod_q[i];  // - h as + (q - h)
     if (h != 0) math::add_scalar_mod_vec(ti, q.value - h, ti, n, q);
     math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), ti);
     sub_then_mul_scalar(x.limb(i), ti, tables.p_inv_mod_q[i], n, q);
-  }
+  });
 }
 
 void RnsTools::rescale_inplace(RnsPoly& x) const {
