@@ -318,12 +318,18 @@ std::array<RnsPoly, 2> Evaluator::rotation_times_p(const Ciphertext& a, GaloisEl
     return rot;
   }
   const rlwe::SwitchingKey& key = keys("rotate").galois_key(g);
-  auto [k0, k1] = switcher_.inner_product(decomposition(a, key, cache), key);
-  ring::mul_scalar_add_inplace(ring, a.parts[0], params_->tools().p_mod_q(switcher_.specials(key)), k0);
-  for (std::size_t part = 0; part < 2; ++part) {
-    rot[part] = RnsPoly(n, k0.basis(), true, ring::Uninitialized{});
-    ring::automorphism_ntt(ring, part == 0 ? k0 : k1, g, rot[part]);
-  }
+  const rlwe::Decomposition& d = decomposition(a, key, cache);
+  const ring::Basis basis = ring.qp_basis(a.level(), d.specials);
+  for (auto& p : rot) p = RnsPoly(n, basis, true, ring::Uninitialized{});
+  const auto& perm = ring.automorphism_permutation(g);
+  const auto& p_mod_q = params_->tools().p_mod_q(d.specials);
+  const std::size_t nq = a.level().limbs();
+  // Limb by limb, while the inner product's limb is in cache: + P c0, then the automorphism.
+  switcher_.inner_product_limbwise(d, key, [&](std::size_t i, u64* k0, u64* k1) {
+    if (i < nq) math::mul_scalar_add_mod_vec(a.parts[0].limb(i), p_mod_q[i], k0, n, ring.modulus(basis[i]));
+    math::permute_vec(k0, perm.data(), rot[0].limb(i), n);
+    math::permute_vec(k1, perm.data(), rot[1].limb(i), n);
+  });
   return rot;
 }
 

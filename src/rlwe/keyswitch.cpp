@@ -75,14 +75,39 @@ void inner_product_limb(const ring::RingContext& ring, const Decomposition& d,
 
 }  // namespace
 
-std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
-                                                       const SwitchingKey& key) const {
+void KeySwitcher::check_inner_product(const Decomposition& d, const SwitchingKey& key) const {
   require(key.max_level >= d.level, "key switch", "key was generated up to level ",
           key.max_level.value, " but the ciphertext is at level ", d.level.value);
   require(key.digits() >= d.digits.size(), "key switch", "key has ", key.digits(),
           " digits, needs ", d.digits.size());
   require(specials(key) == d.specials, "key switch", "the key uses ", specials(key),
           " special primes, the decomposition ", d.specials);
+}
+
+void KeySwitcher::inner_product_limbwise(const Decomposition& d, const SwitchingKey& key,
+                                         const LimbSink& sink) const {
+  check_inner_product(d, key);
+  const auto& ring = params_->ring();
+  const auto basis = ring.qp_basis(d.level, d.specials);
+  const std::size_t n = params_->n(), nq = d.level.limbs();
+  const std::size_t key_p_offset = key.max_level.limbs();
+#pragma omp parallel
+  {
+    ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0), r0(n), r1(n);
+#pragma omp for schedule(static, 1)
+    for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
+      const std::size_t i = static_cast<std::size_t>(il);
+      const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
+      inner_product_limb(ring, d, key, i, key_limb, basis[i], a_scratch.data(), r0.data(),
+                         r1.data(), n);
+      sink(i, r0.data(), r1.data());
+    }
+  }
+}
+
+std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
+                                                       const SwitchingKey& key) const {
+  check_inner_product(d, key);
   const auto& ring = params_->ring();
   const auto basis = ring.qp_basis(d.level, d.specials);
   const std::size_t n = params_->n(), nq = d.level.limbs();

@@ -3,6 +3,8 @@
 // Galois elements, each costing only the inner product and ModDown.
 #pragma once
 
+#include <functional>
+
 #include <utility>
 #include <vector>
 
@@ -43,12 +45,20 @@ class KeySwitcher {
   std::pair<ring::RnsPoly, ring::RnsPoly> inner_product(const Decomposition& d,
                                                         const SwitchingKey& key) const;
 
+  // inner_product limb by limb without building its polynomials: sink(i, r0, r1) receives limb i
+  // of (P d0, P d1) over Q_l P in per-thread buffers of n residues that it may modify (it runs
+  // on the thread that computed them, while they are in cache; limbs in parallel, any order).
+  using LimbSink = std::function<void(std::size_t i, ring::u64* r0, ring::u64* r1)>;
+  void inner_product_limbwise(const Decomposition& d, const SwitchingKey& key,
+                              const LimbSink& sink) const;
+
   // decompose (for the key's special primes) + apply.
   std::pair<ring::RnsPoly, ring::RnsPoly> switch_key(const ring::RnsPoly& c,
                                                      const SwitchingKey& key) const;
 
  private:
   ParamsPtr params_;
+  void check_inner_product(const Decomposition& d, const SwitchingKey& key) const;
 };
 
 }  // namespace fhecnn::rlwe
