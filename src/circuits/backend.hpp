@@ -23,6 +23,7 @@
 #include <concepts>
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "common/error.hpp"
@@ -93,6 +94,57 @@ concept RotationSumBackend =
       { b.rotate_mul_sums(x, steps, sums, s) } -> std::same_as<std::vector<typename B::Value>>;
     };
 
+// A backend with lazy values: a lazy value stands for a Value whose last reduction is deferred
+// (CKKS: a ciphertext times P over Q_l P before its ModDown, rlwe::ExtendedCiphertext), so
+// chains of sums and rotations of such values divide by P once, at settle. Lazy operations
+// consume no level and keep the scale:
+//   settle(lazy_rotate_mul_sums(x, steps, sums, s)[j]) == rotate_mul_sums(x, steps, sums, s)[j],
+//   settle(lazy_rotate(e, k)) == rotate(settle(e), k), and lazy_add_inplace(e, f) makes
+//   settle(e) == add(settle(e), settle(f)), up to noise.
+template <typename B>
+concept LazyBackend =
+    RotationSumBackend<B> &&
+    requires(B& b, const typename B::Value& x, typename B::Lazy& acc, const typename B::Lazy& e,
+             const std::vector<RotationStep>& steps,
+             const std::vector<std::vector<RotationTerm>>& sums, Scale s, RotationStep k) {
+      typename B::Lazy;
+      { b.lazy_rotate_mul_sums(x, steps, sums, s) } -> std::same_as<std::vector<typename B::Lazy>>;
+      { b.lazy_rotate(e, k) } -> std::same_as<typename B::Lazy>;
+      { b.lazy_add_inplace(acc, e) } -> std::same_as<void>;
+      { b.settle(e) } -> std::same_as<typename B::Value>;
+    };
+
+// B::Lazy on a LazyBackend, B::Value elsewhere (where the lazy operations below are the plain
+// ones and settle is the identity): algorithms are written once with these.
+template <typename B>
+struct LazyValueOf {
+  using type = typename B::Value;
+};
+template <LazyBackend B>
+struct LazyValueOf<B> {
+  using type = typename B::Lazy;
+};
+template <typename B>
+using lazy_value_t = typename LazyValueOf<B>::type;
+
+template <Backend B>
+lazy_value_t<B> lazy_rotate(B& b, const lazy_value_t<B>& e, RotationStep k) {
+  if constexpr (LazyBackend<B>) return b.lazy_rotate(e, k);
+  else return b.rotate(e, k);
+}
+
+template <Backend B>
+void lazy_add_inplace(B& b, lazy_value_t<B>& acc, const lazy_value_t<B>& e) {
+  if constexpr (LazyBackend<B>) b.lazy_add_inplace(acc, e);
+  else acc = b.add(acc, e);
+}
+
+template <Backend B>
+typename B::Value settle(B& b, lazy_value_t<B> e) {
+  if constexpr (LazyBackend<B>) return b.settle(std::move(e));
+  else return e;
+}
+
 // rotate_hoisted where the backend has it, separate rotations elsewhere.
 template <Backend B>
 std::vector<typename B::Value> rotate_many(B& b, const typename B::Value& x,
@@ -141,6 +193,20 @@ std::vector<typename B::Value> rotate_mul_sums(B& b, const typename B::Value& x,
     }
     return out;
   }
+}
+
+}  // namespace fhecnn::circuits
+
+namespace fhecnn::circuits {
+
+// rotate_mul_sums with lazy results (see LazyBackend); the plain results elsewhere.
+template <Backend B>
+std::vector<lazy_value_t<B>> lazy_rotate_mul_sums(B& b, const typename B::Value& x,
+                                                  const std::vector<RotationStep>& steps,
+                                                  const std::vector<std::vector<RotationTerm>>& sums,
+                                                  Scale s) {
+  if constexpr (LazyBackend<B>) return b.lazy_rotate_mul_sums(x, steps, sums, s);
+  else return rotate_mul_sums(b, x, steps, sums, s);
 }
 
 }  // namespace fhecnn::circuits

@@ -11,6 +11,26 @@ void require_same_level(const rlwe::Ciphertext& x, const rlwe::Ciphertext& y, co
           y.level().value, ")");
 }
 
+struct EvaluatorSums {
+  std::vector<int> steps;
+  std::vector<std::vector<ckks::Evaluator::RotationTerm>> terms;
+};
+
+EvaluatorSums evaluator_sums(const std::vector<RotationStep>& steps,
+                             const std::vector<std::vector<RotationTerm>>& sums) {
+  EvaluatorSums r;
+  r.steps.reserve(steps.size());
+  for (const auto& step : steps) r.steps.push_back(step.value);
+  r.terms.resize(sums.size());
+  for (std::size_t j = 0; j < sums.size(); ++j) {
+    for (const RotationTerm& t : sums[j]) {
+      require(t.values != nullptr, "sum rotations times plaintexts", "a term has no values");
+      r.terms[j].push_back({t.rotation, std::span<const Complex>(*t.values)});
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 CkksBackend::Value CkksBackend::add(const Value& x, const Value& y) {
@@ -44,17 +64,15 @@ CkksBackend::Value CkksBackend::mul_plain(const Value& x, const std::vector<Comp
 std::vector<CkksBackend::Value> CkksBackend::rotate_mul_sums(
     const Value& x, const std::vector<RotationStep>& steps,
     const std::vector<std::vector<RotationTerm>>& sums, Scale s) {
-  std::vector<int> k;
-  k.reserve(steps.size());
-  for (const auto& step : steps) k.push_back(step.value);
-  std::vector<std::vector<ckks::Evaluator::RotationTerm>> terms(sums.size());
-  for (std::size_t j = 0; j < sums.size(); ++j) {
-    for (const RotationTerm& t : sums[j]) {
-      require(t.values != nullptr, "sum rotations times plaintexts", "a term has no values");
-      terms[j].push_back({t.rotation, std::span<const Complex>(*t.values)});
-    }
-  }
-  return eval_.rotate_multiply_sums(x, k, terms, s);
+  const EvaluatorSums e = evaluator_sums(steps, sums);
+  return eval_.rotate_multiply_sums(x, e.steps, e.terms, s);
+}
+
+std::vector<CkksBackend::Lazy> CkksBackend::lazy_rotate_mul_sums(
+    const Value& x, const std::vector<RotationStep>& steps,
+    const std::vector<std::vector<RotationTerm>>& sums, Scale s) {
+  const EvaluatorSums e = evaluator_sums(steps, sums);
+  return eval_.rotate_multiply_sums_extended(x, e.steps, e.terms, s);
 }
 
 void CkksBackend::mul_const_then_add(Value& acc, const Value& x, Complex c, Scale s) {

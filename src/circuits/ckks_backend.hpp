@@ -46,6 +46,14 @@ class CkksBackend {
   // sum), the values encoded on x's slots at x's level with scale s.
   std::vector<Value> rotate_mul_sums(const Value& x, const std::vector<RotationStep>& steps,
                                      const std::vector<std::vector<RotationTerm>>& sums, Scale s);
+  // LazyBackend: extended ciphertexts (P times the value over Q_l P), one ModDown at settle.
+  using Lazy = rlwe::ExtendedCiphertext;
+  std::vector<Lazy> lazy_rotate_mul_sums(const Value& x, const std::vector<RotationStep>& steps,
+                                         const std::vector<std::vector<RotationTerm>>& sums,
+                                         Scale s);
+  Lazy lazy_rotate(const Lazy& e, RotationStep k) { return eval_.rotate(e, k); }
+  void lazy_add_inplace(Lazy& acc, const Lazy& e) { eval_.add_inplace(acc, e); }
+  Value settle(Lazy e) { return eval_.mod_down(std::move(e)); }
   Level level(const Value& x) const { return x.level(); }
   Scale scale(const Value& x) const { return x.scale; }
   double prime(Level l) const { return eval_.params().q_prime(l); }
@@ -57,6 +65,6 @@ class CkksBackend {
 };
 
 static_assert(HoistingBackend<CkksBackend> && FusedMulConstBackend<CkksBackend> &&
-              RotationSumBackend<CkksBackend>);
+              RotationSumBackend<CkksBackend> && LazyBackend<CkksBackend>);
 
 }  // namespace fhecnn::circuits

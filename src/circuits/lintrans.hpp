@@ -1,7 +1,9 @@
 // Linear transforms on packed slots: a square complex matrix given by its generalised diagonals
 // (Halevi–Shoup), applied homomorphically with baby-step giant-step rotations (Han–Ki, CT-RSA
 // 2020; Bossuat et al., EUROCRYPT 2021), the baby rotations hoisted and each giant's products
-// summed before a single ModDown (double hoisting, rotate_mul_sums).
+// summed without ModDown (double hoisting, rotate_mul_sums); on a LazyBackend the giant steps
+// and the final sum stay lazy too, so the whole transform divides by P once (CKKS: each giant
+// rotation ModDowns only its input's c1 for the decomposition).
 //
 // Semantics. A DiagonalMatrix of period P (a power of two) holds diagonal vectors d_k of length P
 // for a set of offsets k. On a backend vector x of length L (a multiple of P; the diagonals are
@@ -205,21 +207,25 @@ typename B::Value linear_transform(B& b, const typename B::Value& x, const Linea
       terms.back().push_back(RotationTerm{term.baby, values});
     }
   }
-  std::vector<Value> inner = rotate_mul_sums(b, x, steps, terms, plain_scale);
+  // Lazy (CKKS: extended over Q_l P) from the inner sums to the final sum: each giant
+  // rotation divides only its input's c1 by P, and the whole sum is divided once (settle).
+  using Lazy = lazy_value_t<B>;
+  std::vector<Lazy> inner = lazy_rotate_mul_sums(b, x, steps, terms, plain_scale);
   tiled.clear();
-  const auto rotate_by = [&](const Value& v, RotationStep unit) {
-    return unit.value == 0 ? v : b.rotate(v, unit);  // n1 h == slots: the giants wrap around
+  const auto rotate_by = [&](const Lazy& v, RotationStep unit) {
+    return unit.value == 0 ? v : lazy_rotate(b, v, unit);  // n1 h == slots: the giants wrap around
   };
   // Horner chain over giants (indices into t.giants(), from the largest |g| down to 1):
   // acc = rot(acc, unit) (+ inner_g) ...; returns sum_g rot(inner_g, |g| unit).
   const auto& giants = t.giants();
   const auto chain = [&](const std::vector<std::size_t>& order, RotationStep unit) {
-    std::optional<Value> acc;
+    std::optional<Lazy> acc;
     int at = 0;  // |g| of the last partial sum added
     for (std::size_t i : order) {
       const int g = std::abs(giants[i].index);
       for (; acc && at > g; --at) acc = rotate_by(*acc, unit);
-      acc = acc ? b.add(*acc, inner[i]) : std::move(inner[i]);
+      if (acc) lazy_add_inplace(b, *acc, inner[i]);
+      else acc = std::move(inner[i]);
       at = g;
     }
     for (; acc && at > 0; --at) acc = rotate_by(*acc, unit);
@@ -235,14 +241,16 @@ typename B::Value linear_transform(B& b, const typename B::Value& x, const Linea
     if (giants[i].index == 0) zero = i;
   }
   const int slots = static_cast<int>(t.slots());
-  std::optional<Value> sum;
-  const auto add = [&](std::optional<Value> v) {
-    if (v) sum = sum ? b.add(*sum, *v) : std::move(*v);
+  std::optional<Lazy> sum;
+  const auto add = [&](std::optional<Lazy> v) {
+    if (!v) return;
+    if (sum) lazy_add_inplace(b, *sum, *v);
+    else sum = std::move(*v);
   };
   if (zero) add(std::move(inner[*zero]));
   add(chain(positive, RotationStep{t.giant_unit()}));
   add(chain(negative, RotationStep{(slots - t.giant_unit()) % slots}));
-  return b.rescale(*sum);
+  return b.rescale(settle(b, std::move(*sum)));
 }
 
 }  // namespace fhecnn::circuits

@@ -306,27 +306,32 @@ const rlwe::Decomposition& Evaluator::decomposition(const Ciphertext& a, const r
 
 std::array<RnsPoly, 2> Evaluator::rotation_times_p(const Ciphertext& a, GaloisElement g,
                                                    Decompositions& cache) const {
+  if (g.value == 1) return extend(a, params_->special_primes_at(a.level())).parts;  // P a
   const auto& ring = params_->ring();
   const std::size_t n = params_->n();
-  std::array<RnsPoly, 2> rot;
-  if (g.value == 1) {  // P a: P c over Q_l, 0 over P
-    const std::size_t k = params_->special_primes_at(a.level());
-    for (std::size_t part = 0; part < 2; ++part) {
-      rot[part] = RnsPoly(n, ring.qp_basis(a.level(), k), true);
-      ring::mul_scalar_add_inplace(ring, a.parts[part], params_->tools().p_mod_q(k), rot[part]);
-    }
-    return rot;
-  }
-  const rlwe::SwitchingKey& key = keys("rotate").galois_key(g);
-  const rlwe::Decomposition& d = decomposition(a, key, cache);
-  const ring::Basis basis = ring.qp_basis(a.level(), d.specials);
-  for (auto& p : rot) p = RnsPoly(n, basis, true, ring::Uninitialized{});
-  const auto& perm = ring.automorphism_permutation(g);
+  const rlwe::Decomposition& d = decomposition(a, keys("rotate").galois_key(g), cache);
   const auto& p_mod_q = params_->tools().p_mod_q(d.specials);
   const std::size_t nq = a.level().limbs();
-  // Limb by limb, while the inner product's limb is in cache: + P c0, then the automorphism.
-  switcher_.inner_product_limbwise(d, key, [&](std::size_t i, u64* k0, u64* k1) {
-    if (i < nq) math::mul_scalar_add_mod_vec(a.parts[0].limb(i), p_mod_q[i], k0, n, ring.modulus(basis[i]));
+  return rotated_inner_product(d, g, [&](std::size_t i, u64* k0) {
+    if (i < nq) {
+      math::mul_scalar_add_mod_vec(a.parts[0].limb(i), p_mod_q[i], k0, n,
+                                   ring.modulus(static_cast<ring::PrimeIndex>(i)));
+    }
+  });
+}
+
+std::array<RnsPoly, 2> Evaluator::rotated_inner_product(const rlwe::Decomposition& d,
+                                                        GaloisElement g,
+                                                        const LimbAdd& add_c0) const {
+  const auto& ring = params_->ring();
+  const std::size_t n = params_->n();
+  const ring::Basis basis = ring.qp_basis(d.level, d.specials);
+  std::array<RnsPoly, 2> rot;
+  for (auto& p : rot) p = RnsPoly(n, basis, true, ring::Uninitialized{});
+  const auto& perm = ring.automorphism_permutation(g);
+  // Limb by limb, while the inner product's limb is in cache: + c0, then the automorphism.
+  switcher_.inner_product_limbwise(d, keys("rotate").galois_key(g), [&](std::size_t i, u64* k0, u64* k1) {
+    add_c0(i, k0);
     math::permute_vec(k0, perm.data(), rot[0].limb(i), n);
     math::permute_vec(k1, perm.data(), rot[1].limb(i), n);
   });
@@ -354,7 +359,7 @@ std::vector<Ciphertext> Evaluator::rotate_hoisted(const Ciphertext& a,
   return out;
 }
 
-std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
+std::vector<ExtendedCiphertext> Evaluator::rotate_multiply_sums_extended(
     const Ciphertext& a, const std::vector<int>& steps,
     const std::vector<std::vector<RotationTerm>>& sums, Scale plain_scale) const {
   constexpr const char* what = "sum rotations times plaintexts";
@@ -431,25 +436,100 @@ std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
       }
     }
   }
-  std::vector<Ciphertext> out;
+  std::vector<ExtendedCiphertext> out;
   out.reserve(sums.size());
+  const Scale scale{a.scale.value * plain_scale.value};
   for (auto& by_k : acc) {
-    Ciphertext c;
-    c.slots = a.slots;
-    c.scale = Scale{a.scale.value * plain_scale.value};
-    for (auto& [k, polys] : by_k) {
-      for (std::size_t part = 0; part < 2; ++part) {
-        params_->tools().mod_down_inplace(polys[part]);
-        if (c.parts.size() < 2) {
-          c.parts.push_back(std::move(polys[part]));
-        } else {
-          ring::add_inplace(ring, c.parts[part], polys[part]);
-        }
-      }
+    if (by_k.size() == 1) {  // the usual case: every key of the sum has the same special primes
+      auto& [k, polys] = *by_k.begin();
+      out.push_back(ExtendedCiphertext{std::move(polys), k, scale, a.slots});
+      continue;
     }
-    out.push_back(std::move(c));
+    // Keys of different levels: reduce each part, add, extend to the largest special count.
+    Ciphertext c;
+    for (auto& [k, polys] : by_k) {
+      Ciphertext part = mod_down(ExtendedCiphertext{std::move(polys), k, scale, a.slots});
+      if (c.parts.empty()) c = std::move(part); else add_inplace(c, part);
+    }
+    out.push_back(extend(c, by_k.rbegin()->first));
   }
   return out;
+}
+
+std::vector<Ciphertext> Evaluator::rotate_multiply_sums(
+    const Ciphertext& a, const std::vector<int>& steps,
+    const std::vector<std::vector<RotationTerm>>& sums, Scale plain_scale) const {
+  std::vector<ExtendedCiphertext> ext = rotate_multiply_sums_extended(a, steps, sums, plain_scale);
+  std::vector<Ciphertext> out;
+  out.reserve(ext.size());
+  for (auto& e : ext) out.push_back(mod_down(std::move(e)));
+  return out;
+}
+
+ExtendedCiphertext Evaluator::extend(const Ciphertext& a, std::size_t specials) const {
+  require(a.size() == 2, "extend ciphertext", "ciphertext must be relinearized first");
+  require(specials <= params_->p_primes().size(), "extend ciphertext", specials,
+          " special primes requested, the parameters have ", params_->p_primes().size());
+  const auto& ring = params_->ring();
+  ExtendedCiphertext e{{}, specials, a.scale, a.slots};
+  for (std::size_t part = 0; part < 2; ++part) {
+    e.parts[part] = RnsPoly(params_->n(), ring.qp_basis(a.level(), specials), true);
+    ring::mul_scalar_add_inplace(ring, a.parts[part], params_->tools().p_mod_q(specials), e.parts[part]);
+  }
+  return e;
+}
+
+Ciphertext Evaluator::mod_down(ExtendedCiphertext a) const {
+  Ciphertext c;
+  c.scale = a.scale;
+  c.slots = a.slots;
+  for (auto& p : a.parts) {
+    if (a.specials > 0) params_->tools().mod_down_inplace(p);
+    c.parts.push_back(std::move(p));
+  }
+  return c;
+}
+
+void Evaluator::add_inplace(ExtendedCiphertext& a, const ExtendedCiphertext& b) const {
+  constexpr const char* what = "add extended ciphertexts";
+  require(a.slots == b.slots, what, "slot counts differ (", a.slots, " vs ", b.slots, ")");
+  require(scales_match(a.scale, b.scale), what, "scales differ (", a.scale, " vs ", b.scale, ")");
+  require(a.level() == b.level(), what, "levels differ (", a.level().value, " vs ", b.level().value, ")");
+  if (a.specials != b.specials) {
+    const std::size_t k = std::max(a.specials, b.specials);
+    Ciphertext sum = mod_down(std::move(a));
+    add_inplace(sum, mod_down(b));
+    a = extend(sum, k);
+    return;
+  }
+  const auto& ring = params_->ring();
+  for (std::size_t part = 0; part < 2; ++part) ring::add_inplace(ring, a.parts[part], b.parts[part]);
+}
+
+ExtendedCiphertext Evaluator::rotate(const ExtendedCiphertext& a, RotationStep step) const {
+  const GaloisElement g = params_->rotation_element(step, a.slots);
+  if (g.value == 1) return a;
+  const rlwe::SwitchingKey& key = keys("rotate").galois_key(g);
+  const std::size_t k = switcher_.specials(key);
+  if (a.specials != k || k == 0) {  // reduce, then the rotation of a ciphertext times P_k
+    const Ciphertext c = mod_down(a);
+    Decompositions cache;
+    return ExtendedCiphertext{rotation_times_p(c, g, cache), k, a.scale, a.slots};
+  }
+  // Only c1 needs dividing by P (to be decomposed); c0 = P c0' + small is added as it is: the
+  // result differs from rotating round(a / P) by the rounding of c1 alone, the same size.
+  RnsPoly c1 = a.parts[1];
+  params_->tools().mod_down_inplace(c1);
+  const rlwe::Decomposition d = switcher_.decompose(c1, k);
+  const std::size_t n = params_->n();
+  const auto& ring = params_->ring();
+  const ring::Basis& basis = a.parts[0].basis();
+  return ExtendedCiphertext{rotated_inner_product(d, g,
+                                                  [&](std::size_t i, u64* k0) {
+                                                    math::add_mod_vec(a.parts[0].limb(i), k0, k0, n,
+                                                                      ring.modulus(basis[i]));
+                                                  }),
+                            k, a.scale, a.slots};
 }
 
 }  // namespace fhecnn::ckks

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <span>
 #include <vector>
@@ -95,6 +96,26 @@ class Evaluator {
                                                const std::vector<std::vector<RotationTerm>>& sums,
                                                Scale plain_scale) const;
 
+  // --- extended ciphertexts: ModDowns deferred across sums and rotations ---
+  // rotate_multiply_sums without the final ModDowns (sum j of the result, mod_down'ed, is sum j
+  // of rotate_multiply_sums; a sum whose rotations used keys with different special primes is
+  // reduced and re-extended exactly to the largest of them).
+  std::vector<ExtendedCiphertext> rotate_multiply_sums_extended(
+      const Ciphertext& a, const std::vector<int>& steps,
+      const std::vector<std::vector<RotationTerm>>& sums, Scale plain_scale) const;
+  // P a over Q_l P_k, exactly (P c mod q_i, 0 mod the special primes).
+  ExtendedCiphertext extend(const Ciphertext& a, std::size_t specials) const;
+  // round(a / P) over Q_l: the ciphertext a stands for. Cost: 2 ModDowns.
+  Ciphertext mod_down(ExtendedCiphertext a) const;
+  // a += b (same slots, level and scale; when their special primes differ, both are reduced,
+  // added and extended again to the larger count).
+  void add_inplace(ExtendedCiphertext& a, const ExtendedCiphertext& b) const;
+  // The rotation of what a stands for, still extended. Cost: one ModDown of a.c1 (one
+  // polynomial), its decomposition, one inner product; no ModDown of the outputs or of a.c0
+  // (a rotation of a Ciphertext then a ModDown-ed sum would need three more).
+  // When the key has other special primes than a, a is reduced first.
+  ExtendedCiphertext rotate(const ExtendedCiphertext& a, RotationStep step) const;
+
  private:
   // sigma_g(a.c0 + k0, k1): the rotated ciphertext from a key switch of a.c1 under g's key.
   Ciphertext galois_output(const Ciphertext& a, std::pair<ring::RnsPoly, ring::RnsPoly> k,
@@ -110,6 +131,11 @@ class Evaluator {
   // switch's inner product (k = the key's special primes), or P a for g = 1 (k = the level's).
   std::array<ring::RnsPoly, 2> rotation_times_p(const Ciphertext& a, GaloisElement g,
                                                 Decompositions& cache) const;
+  // sigma_g(c0 + k0, k1) over the decomposition's Q_l P_k limbs, (k0, k1) the inner product of
+  // d with g's key and c0 added limb by limb by add_c0(i, k0_limb).
+  using LimbAdd = std::function<void(std::size_t i, ring::u64* k0)>;
+  std::array<ring::RnsPoly, 2> rotated_inner_product(const rlwe::Decomposition& d,
+                                                     GaloisElement g, const LimbAdd& add_c0) const;
   void align(Ciphertext& a, const Ciphertext& b, const char* op) const;
   const rlwe::KeyProvider& keys(const char* op) const;
   // out = a * round(c * const_scale) (or out += ... when accumulate), on the lower level of

@@ -207,6 +207,65 @@ TEST_F(EvaluatorTest, RotationSumsMatchSeparateRotationsAndProducts) {
   EXPECT_THROW(ev().rotate_multiply_sums(ca, steps, {{{0, d[0]}, {1, bad}}}, ps), InvalidArgument);
 }
 
+std::vector<Complex> rotated(const std::vector<Complex>& v, int k) {
+  std::vector<Complex> r(v.size());
+  const auto n = static_cast<long>(v.size());
+  for (long i = 0; i < n; ++i) r[static_cast<std::size_t>(i)] = v[static_cast<std::size_t>(((i + k) % n + n) % n)];
+  return r;
+}
+
+// Extended ciphertexts (P c over Q_l P): extending is exact, rotations and sums of them agree
+// with the ordinary ones once reduced, also when their special primes differ from the keys'.
+TEST_F(EvaluatorTest, ExtendedCiphertextsDeferTheirModDown) {
+  const auto a = testing::random_complex(kSlots, 1, 40), b = testing::random_complex(kSlots, 1, 41);
+  const auto ca = env().encrypt(a), cb = env().encrypt(b);
+  const std::size_t k = env().params->p_primes().size();
+  ASSERT_GE(k, 2u);
+  const ExtendedCiphertext ea = ev().extend(ca, k);
+  EXPECT_EQ(ea.specials, k);
+  EXPECT_EQ(ea.level(), ca.level());
+  const Ciphertext back = ev().mod_down(ea);  // round(P c / P) = c exactly
+  for (std::size_t part = 0; part < 2; ++part) {
+    for (std::size_t i = 0; i < back.parts[part].limbs(); ++i) {
+      ASSERT_TRUE(std::equal(back.parts[part].limb(i), back.parts[part].limb(i) + env().params->n(),
+                             ca.parts[part].limb(i)))
+          << "part " << part << " limb " << i;
+    }
+  }
+  // Two rotations and a sum, reduced once: rot(rot(a, 1), 7) + b.
+  ExtendedCiphertext r = ev().rotate(ev().rotate(ea, RotationStep{1}), RotationStep{7});
+  ev().add_inplace(r, ev().extend(cb, k));
+  std::vector<Complex> expect = rotated(a, 8);
+  for (std::size_t i = 0; i < kSlots; ++i) expect[i] += b[i];
+  const Ciphertext out = ev().mod_down(r);
+  EXPECT_EQ(out.level(), ca.level());
+  EXPECT_DOUBLE_EQ(out.scale.value, ca.scale.value);
+  EXPECT_GT(min_bits(expect, env().decrypt(out)), 20.0);
+  // Fewer special primes than the key's: reduced and rotated with the key's; a sum of two
+  // different counts is extended to the larger.
+  ExtendedCiphertext few = ev().rotate(ev().extend(ca, 1), RotationStep{-5});
+  EXPECT_EQ(few.specials, k);
+  EXPECT_GT(min_bits(rotated(a, -5), env().decrypt(ev().mod_down(few))), 20.0);
+  ExtendedCiphertext mixed = ev().extend(ca, 1);
+  ev().add_inplace(mixed, ea);
+  EXPECT_EQ(mixed.specials, k);
+  std::vector<Complex> twice(a);
+  for (auto& v : twice) v *= 2.0;
+  EXPECT_GT(min_bits(twice, env().decrypt(ev().mod_down(mixed))), 20.0);
+  // The extended rotation sums, reduced, are the ordinary ones.
+  const std::vector<Evaluator::RotationTerm> terms{{0, b}, {1, a}};
+  const auto ext = ev().rotate_multiply_sums_extended(ca, {0, 3}, {terms}, Scale::from_log2(30));
+  const auto plain = ev().rotate_multiply_sums(ca, {0, 3}, {terms}, Scale::from_log2(30));
+  ASSERT_EQ(ext.size(), 1u);
+  EXPECT_GT(min_bits(env().decrypt(plain[0]), env().decrypt(ev().mod_down(ext[0]))), 24.0);
+  // Misuse: different slot counts, levels or scales.
+  ExtendedCiphertext lower = ev().extend(ev().rescale(ca), k);
+  EXPECT_THROW(ev().add_inplace(r, lower), InvalidArgument);
+  ExtendedCiphertext small = ev().extend(env().encrypt(testing::random_complex(64, 1, 42), 64), k);
+  EXPECT_THROW(ev().add_inplace(r, small), InvalidArgument);
+  EXPECT_THROW(ev().extend(ca, k + 1), InvalidArgument);
+}
+
 TEST_F(EvaluatorTest, MisuseIsReportedClearly) {
   const auto a = env().encrypt(testing::random_complex(kSlots, 1, 14));
   const auto small = env().encrypt(testing::random_complex(64, 1, 15), 64);
