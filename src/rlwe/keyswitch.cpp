@@ -84,47 +84,42 @@ void KeySwitcher::check_inner_product(const Decomposition& d, const SwitchingKey
           " special primes, the decomposition ", d.specials);
 }
 
-void KeySwitcher::inner_product_limbwise(const Decomposition& d, const SwitchingKey& key,
-                                         const LimbSink& sink) const {
+void KeySwitcher::inner_product_limbs(const Decomposition& d, const SwitchingKey& key,
+                                      std::array<RnsPoly, 2>* out, const LimbSink* sink) const {
   check_inner_product(d, key);
   const auto& ring = params_->ring();
   const auto basis = ring.qp_basis(d.level, d.specials);
   const std::size_t n = params_->n(), nq = d.level.limbs();
   const std::size_t key_p_offset = key.max_level.limbs();
+  if (out) {
+    for (auto& p : *out) p = RnsPoly(n, basis, true, ring::Uninitialized{});
+  }
 #pragma omp parallel
   {
-    ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0), r0(n), r1(n);
+    ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0);
+    ring::LimbStorage r0(out ? 0 : n), r1(out ? 0 : n);  // per-thread buffers without `out`
 #pragma omp for schedule(static, 1)
     for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
       const std::size_t i = static_cast<std::size_t>(il);
       const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
-      inner_product_limb(ring, d, key, i, key_limb, basis[i], a_scratch.data(), r0.data(),
-                         r1.data(), n);
-      sink(i, r0.data(), r1.data());
+      ring::u64* k0 = out ? (*out)[0].limb(i) : r0.data();
+      ring::u64* k1 = out ? (*out)[1].limb(i) : r1.data();
+      inner_product_limb(ring, d, key, i, key_limb, basis[i], a_scratch.data(), k0, k1, n);
+      if (sink) (*sink)(i, k0, k1);
     }
   }
 }
 
+void KeySwitcher::inner_product_limbwise(const Decomposition& d, const SwitchingKey& key,
+                                         const LimbSink& sink) const {
+  inner_product_limbs(d, key, nullptr, &sink);
+}
+
 std::pair<RnsPoly, RnsPoly> KeySwitcher::inner_product(const Decomposition& d,
                                                        const SwitchingKey& key) const {
-  check_inner_product(d, key);
-  const auto& ring = params_->ring();
-  const auto basis = ring.qp_basis(d.level, d.specials);
-  const std::size_t n = params_->n(), nq = d.level.limbs();
-  const std::size_t key_p_offset = key.max_level.limbs();
-  RnsPoly r0(n, basis, true, ring::Uninitialized{}), r1(n, basis, true, ring::Uninitialized{});
-#pragma omp parallel
-  {
-    ring::LimbStorage a_scratch(key.compressed() ? d.digits.size() * n : 0);
-#pragma omp for schedule(static, 1)
-    for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
-      const std::size_t i = static_cast<std::size_t>(il);
-      const std::size_t key_limb = i < nq ? i : key_p_offset + (i - nq);
-      inner_product_limb(ring, d, key, i, key_limb, basis[i], a_scratch.data(), r0.limb(i),
-                         r1.limb(i), n);
-    }
-  }
-  return {std::move(r0), std::move(r1)};
+  std::array<RnsPoly, 2> r;
+  inner_product_limbs(d, key, &r, nullptr);
+  return {std::move(r[0]), std::move(r[1])};
 }
 
 std::pair<RnsPoly, RnsPoly> KeySwitcher::apply(const Decomposition& d,

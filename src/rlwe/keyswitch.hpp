@@ -3,8 +3,8 @@
 // Galois elements, each costing only the inner product and ModDown.
 #pragma once
 
+#include <array>
 #include <functional>
-
 #include <utility>
 #include <vector>
 
@@ -59,6 +59,10 @@ class KeySwitcher {
  private:
   ParamsPtr params_;
   void check_inner_product(const Decomposition& d, const SwitchingKey& key) const;
+  // The inner product limb by limb, into *out (allocated here) or, without it, per-thread
+  // buffers; each limb then goes to *sink when given.
+  void inner_product_limbs(const Decomposition& d, const SwitchingKey& key,
+                           std::array<ring::RnsPoly, 2>* out, const LimbSink* sink) const;
 };
 
 }  // namespace fhecnn::rlwe
