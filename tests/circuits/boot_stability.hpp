@@ -1,13 +1,15 @@
 // Shared by boot_test.cpp and boot_slow_test.cpp: rounds of bootstrap -> AppReLU (alpha 13)
 // -> x <- 0.95 (4 AppReLU(x) - 2 x - 1) = 0.95 (2 |x| - 1) (a tent map: keeps the values spread
 // over [-1, 1] with mean ~0, one level) on random inputs in [-1, 1], with or without the
-// imaginary removal, at boot_n16's shape on a small insecure ring (N = 2^12, 16 network levels).
+// imaginary removal, at boot_n16 itself (log_n 16) or at its shape on a small insecure ring
+// (log_n 12, the default suite's).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "circuits/boot.hpp"
@@ -27,11 +29,13 @@ struct RoundStats {
 
 class StabilityLoop {
  public:
-  explicit StabilityLoop(std::size_t slots) : slots_(slots) {
+  explicit StabilityLoop(std::size_t slots, int log_n = 12) : slots_(slots) {
     auto lit = ckks::presets::boot_n16();
-    lit.name = "insecure_boot_shape_n12";
-    lit.log_n = 12;
-    lit.allow_insecure = true;
+    if (log_n != lit.log_n) {
+      lit.name = "insecure_boot_shape_n" + std::to_string(log_n);
+      lit.log_n = log_n;
+      lit.allow_insecure = true;
+    }
     env_ = std::make_unique<::fhecnn::testing::CkksEnv>(lit);
     chain_ = composite_sign_from_file(load_minimax(circuits::testing::data_path("relu_alpha13.txt"))).relu_chain();
     for (bool remove : {true, false}) {
