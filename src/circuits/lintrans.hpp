@@ -185,7 +185,6 @@ std::vector<Complex> tile(const std::vector<Complex>& v, std::size_t slots);
 template <Backend B>
 typename B::Value linear_transform(B& b, const typename B::Value& x, const LinearTransform& t,
                                    std::optional<Scale> output_scale = {}) {
-  using Value = typename B::Value;
   const Level level = b.level(x);
   require(level.value >= 1, "apply linear transform", "the input is at level 0 (needs 1 level)");
   const Scale plain_scale{output_scale ? b.prime(level) * output_scale->value / b.scale(x).value

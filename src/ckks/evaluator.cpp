@@ -518,8 +518,7 @@ ExtendedCiphertext Evaluator::rotate(const ExtendedCiphertext& a, RotationStep s
   }
   // Only c1 needs dividing by P (to be decomposed); c0 = P c0' + small is added as it is: the
   // result differs from rotating round(a / P) by the rounding of c1 alone, the same size.
-  RnsPoly c1 = a.parts[1];
-  params_->tools().mod_down_inplace(c1);
+  const RnsPoly c1 = params_->tools().mod_down(a.parts[1]);
   const rlwe::Decomposition d = switcher_.decompose(c1, k);
   const std::size_t n = params_->n();
   const auto& ring = params_->ring();

@@ -100,7 +100,7 @@ RnsPoly RnsTools::mod_up(const RnsPoly& coeff, const RnsPoly& ntt, std::size_t b
   return out;
 }
 
-void RnsTools::mod_down_inplace(RnsPoly& x) const {
+RnsPoly RnsTools::mod_down(const RnsPoly& x) const {
   const auto is_special = [&](PrimeIndex i) { return static_cast<std::size_t>(i) >= ctx_.q_count(); };
   const std::size_t k = static_cast<std::size_t>(
       std::count_if(x.basis().begin(), x.basis().end(), is_special));
@@ -125,21 +125,23 @@ void RnsTools::mod_down_inplace(RnsPoly& x) const {
   }
   Basis q_full = ctx_.q_basis(ctx_.max_level());
   const BasisConverter& conv = converter(ctx_.p_basis(k), q_full);
-  RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), false, Uninitialized{});
+  RnsPoly t(n, ctx_.q_basis(Level{static_cast<int>(nq) - 1}), true, Uninitialized{});  // the result
   std::vector<const u64*> in(k);
   for (std::size_t j = 0; j < k; ++j) in[j] = tp.limb(j);
   std::vector<u64*> dst(nq);
   for (std::size_t i = 0; i < nq; ++i) dst[i] = t.limb(i);
-  x.truncate_limbs(nq);
   conv.convert_exact(in.data(), dst.data(), nq, [&](std::size_t i) {
     const auto& q = ctx_.modulus(static_cast<PrimeIndex>(i));
     u64* ti = t.limb(i);
     const u64 h = tables.half_p_mod_q[i];  // - h as + (q - h)
     if (h != 0) math::add_scalar_mod_vec(ti, q.value - h, ti, n, q);
     math::ntt_forward(ctx_.ntt(static_cast<PrimeIndex>(i)), ti);
-    sub_then_mul_scalar(x.limb(i), ti, tables.p_inv_mod_q[i], n, q);
+    math::sub_mul_scalar_mod_vec(x.limb(i), ti, tables.p_inv_mod_q[i], ti, n, q);  // (x - t) / P
   });
+  return t;
 }
+
+void RnsTools::mod_down_inplace(RnsPoly& x) const { x = mod_down(x); }
 
 void RnsTools::rescale_inplace(RnsPoly& x) const {
   require(x.is_ntt(), "rescale", "polynomial must be in NTT form");

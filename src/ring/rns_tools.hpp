@@ -30,6 +30,8 @@ class RnsTools {
   // Q_l (NTT form): centred, with exact basis conversion (no fast-conversion overflow), so key
   // switching adds no bias. Cost: k inverse NTTs + (l + 1) forward NTTs.
   void mod_down_inplace(RnsPoly& x) const;
+  // The same into a new polynomial, x unchanged (no more work or memory than in place).
+  RnsPoly mod_down(const RnsPoly& x) const;
 
   // x over q_0..q_l (NTT form), l >= 1 -> round(x / q_l) over q_0..q_{l-1} (NTT form).
   // Throws InvalidArgument when x has a single limb. Cost: 1 inverse + l forward NTTs.
