@@ -195,10 +195,6 @@ std::vector<typename B::Value> rotate_mul_sums(B& b, const typename B::Value& x,
   }
 }
 
-}  // namespace fhecnn::circuits
-
-namespace fhecnn::circuits {
-
 // rotate_mul_sums with lazy results (see LazyBackend); the plain results elsewhere.
 template <Backend B>
 std::vector<lazy_value_t<B>> lazy_rotate_mul_sums(B& b, const typename B::Value& x,

@@ -16,7 +16,6 @@ namespace fhecnn::ckks {
 
 using Complex = std::complex<double>;
 using rlwe::Ciphertext;
-using rlwe::ExtendedCiphertext;
 using rlwe::Plaintext;
 
 // A plaintext's coefficients before reduction mod the primes: b's 2 slots coefficients for the

@@ -471,10 +471,19 @@ ExtendedCiphertext Evaluator::extend(const Ciphertext& a, std::size_t specials) 
   require(specials <= params_->p_primes().size(), "extend ciphertext", specials,
           " special primes requested, the parameters have ", params_->p_primes().size());
   const auto& ring = params_->ring();
+  const std::size_t n = params_->n(), nq = a.level().limbs();
+  const ring::Basis basis = ring.qp_basis(a.level(), specials);
+  const auto& p_mod_q = params_->tools().p_mod_q(specials);
   ExtendedCiphertext e{{}, specials, a.scale, a.slots};
   for (std::size_t part = 0; part < 2; ++part) {
-    e.parts[part] = RnsPoly(params_->n(), ring.qp_basis(a.level(), specials), true);
-    ring::mul_scalar_add_inplace(ring, a.parts[part], params_->tools().p_mod_q(specials), e.parts[part]);
+    e.parts[part] = RnsPoly(n, basis, true, ring::Uninitialized{});
+#pragma omp parallel for schedule(static, 1)
+    for (long il = 0; il < static_cast<long>(basis.size()); ++il) {
+      const auto i = static_cast<std::size_t>(il);
+      u64* out = e.parts[part].limb(i);
+      if (i < nq) math::mul_scalar_mod_vec(a.parts[part].limb(i), p_mod_q[i], out, n, ring.modulus(basis[i]));
+      else std::fill(out, out + n, u64{0});  // P c = 0 mod the special primes
+    }
   }
   return e;
 }

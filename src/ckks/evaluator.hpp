@@ -21,6 +21,8 @@
 
 namespace fhecnn::ckks {
 
+using rlwe::ExtendedCiphertext;
+
 class Evaluator {
  public:
   Evaluator(rlwe::ParamsPtr params, const rlwe::KeyProvider* keys = nullptr);

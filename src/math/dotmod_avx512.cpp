@@ -150,15 +150,17 @@ bool sub_table_mod_vec_avx512(u64* out, const std::uint8_t* idx, const u64* tabl
   const __mmask8 tm = static_cast<__mmask8>((1u << table_size) - 1);
   const V t = _mm512_maskz_loadu_epi64(tm, table), vq = set1(q.value);
   std::size_t c = 0;
-  const auto block = [&](std::size_t at, __mmask8 m) {
-    std::uint8_t bytes[8] = {};
-    for (std::size_t j = 0; j < 8 && at + j < n; ++j) bytes[j] = idx[at + j];
+  const auto block = [&](std::size_t at, __mmask8 m, const std::uint8_t* bytes) {
     const V i = _mm512_cvtepu8_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes)));
     const V d = _mm512_sub_epi64(_mm512_maskz_loadu_epi64(m, out + at), _mm512_permutexvar_epi64(i, t));
     _mm512_mask_storeu_epi64(out + at, m, _mm512_min_epu64(d, _mm512_add_epi64(d, vq)));
   };
-  for (; c + 8 <= n; c += 8) block(c, 0xFF);
-  if (c < n) block(c, static_cast<__mmask8>((1u << (n - c)) - 1));
+  for (; c + 8 <= n; c += 8) block(c, 0xFF, idx + c);
+  if (c < n) {  // the tail's indices copied so that no byte past idx[n - 1] is read
+    std::uint8_t tail[8] = {};
+    for (std::size_t j = 0; c + j < n; ++j) tail[j] = idx[c + j];
+    block(c, static_cast<__mmask8>((1u << (n - c)) - 1), tail);
+  }
   return true;
 }
 

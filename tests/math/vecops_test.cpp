@@ -242,6 +242,7 @@ TEST(VecOps, AddScalarAndPermuteMatchReference) {
       for (std::size_t i = 0; i < n; ++i) want[i] = add_mod(a[i], c, qv);
       add_scalar_mod_vec(a.data(), c, got.data(), n, q);
       ASSERT_EQ(got, want) << "q=" << qv << " n=" << n;
+      std::fill(got.begin(), got.end(), u64{0});  // the kernel must write every entry
       if (avx512_here() && detail::add_scalar_mod_vec_avx512(a.data(), c, got.data(), n, q)) {
         ASSERT_EQ(got, want) << "AVX-512, q=" << qv << " n=" << n;
       }
@@ -257,9 +258,11 @@ TEST(VecOps, AddScalarAndPermuteMatchReference) {
     for (std::size_t k = 0; k < n; ++k) want[k] = src[perm[k]];
     permute_vec(src.data(), perm.data(), got.data(), n);
     ASSERT_EQ(got, want) << "n=" << n;
+    std::fill(got.begin(), got.end(), u64{0});
     detail::permute_vec_reference(src.data(), perm.data(), got.data(), n);
     ASSERT_EQ(got, want) << "reference, n=" << n;
     if (avx512_here()) {
+      std::fill(got.begin(), got.end(), u64{0});
       detail::permute_vec_avx512(src.data(), perm.data(), got.data(), n);
       ASSERT_EQ(got, want) << "AVX-512, n=" << n;
     }
